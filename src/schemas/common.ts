@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+/** A calendar date, `YYYY-MM-DD`, checked to be a real day (no 2024-02-30). */
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date in the form YYYY-MM-DD')
+  .refine((value) => isRealDate(value), 'must be a real calendar date (YYYY-MM-DD)')
+  .meta({ id: 'IsoDate', description: 'A calendar date, YYYY-MM-DD.', example: '2025-11-03' });
+export type IsoDate = z.infer<typeof IsoDate>;
+
+export function isRealDate(value: string): boolean {
+  const [y, m, d] = value.split('-').map(Number);
+  if (!y || !m || !d) return false;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** Lower-case identifiers used for platform slugs, setting ids, source ids and the like. */
+export const Slug = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case letters, digits and single hyphens (e.g. "linkedin")');
+
+export const HttpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+  .max(2048);
+
+export const NonEmptyText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+
+/** Registry version: the integer bumped by every accepted change set. */
+export const Version = z.coerce
+  .number({ error: 'must be a positive integer registry version' })
+  .int('must be a positive integer registry version')
+  .min(1, 'must be a positive integer registry version')
+  .max(Number.MAX_SAFE_INTEGER, 'is larger than any registry version');
+
+export const Devices = ['web', 'ios', 'android', 'mobile_web', 'desktop_app'] as const;
+export const Device = z.enum(Devices).meta({
+  id: 'Device',
+  description: 'The surface a person uses: web browser, iOS app, Android app, mobile browser or desktop app.',
+});
+export type Device = z.infer<typeof Device>;
+
+export const DefaultStates = ['opted_in', 'opted_out', 'no_choice', 'not_applicable'] as const;
+export const DefaultState = z.enum(DefaultStates).meta({
+  id: 'DefaultState',
+  description:
+    "How a person's data is treated if they do nothing. `opted_in`: used for training unless they opt out. " +
+    '`opted_out`: not used unless they opt in. `no_choice`: used and no control is offered. ' +
+    '`not_applicable`: the platform says it does not use this data for this purpose.',
+});
+export type DefaultState = z.infer<typeof DefaultState>;
+
+export const Mechanisms = ['toggle', 'form', 'email', 'account_deletion', 'none'] as const;
+export const Mechanism = z.enum(Mechanisms).meta({
+  id: 'Mechanism',
+  description: 'How a person exercises the choice: a settings toggle, a web form, an email, deleting the account, or no way at all.',
+});
+export type Mechanism = z.infer<typeof Mechanism>;
+
+export const Categories = [
+  'social',
+  'professional',
+  'messaging',
+  'ai-assistant',
+  'creative',
+  'forum',
+  'productivity',
+  'publishing',
+  'education',
+  'video',
+  'search',
+  'other',
+] as const;
+export const Category = z.enum(Categories).meta({ id: 'Category', description: 'What kind of platform this is.' });
+export type Category = z.infer<typeof Category>;
+
+export const DataCategories = [
+  'public_posts',
+  'profile',
+  'private_messages',
+  'ai_chats',
+  'uploads',
+  'voice',
+  'usage',
+  'creative_works',
+  'code',
+  'documents',
+  'course_content',
+] as const;
+export const DataCategory = z.enum(DataCategories).meta({
+  id: 'DataCategory',
+  description: 'A kind of user data a setting covers.',
+});
+
+export const Purposes = [
+  'train_own_generative_models',
+  'train_own_models',
+  'share_with_affiliates',
+  'license_to_third_parties',
+  'third_party_crawling',
+  'product_improvement',
+] as const;
+export const Purpose = z.enum(Purposes).meta({
+  id: 'Purpose',
+  description:
+    'What the data is used for: training the platform’s own generative models, training other (non-generative) models, ' +
+    'sharing with affiliates or partners for their AI, licensing to third parties, allowing third-party AI crawlers, ' +
+    'or general product improvement that includes model training.',
+});
+
+export const EventKinds = [
+  'policy_update',
+  'setting_introduced',
+  'setting_changed',
+  'default_changed',
+  'region_added',
+  'region_removed',
+  'paused',
+  'resumed',
+  'regulator_action',
+  'legal_action',
+  'data_deal',
+  'announcement',
+  'clarification',
+] as const;
+export const EventKind = z.enum(EventKinds).meta({ id: 'EventKind', description: 'What kind of change a policy event is.' });
+export type EventKind = z.infer<typeof EventKind>;
+
+export const PlatformStatus = z.enum(['active', 'retired']).meta({
+  id: 'PlatformStatus',
+  description: '`retired` is a tombstone: the platform stays in history and its slug is never reused.',
+});

@@ -1,0 +1,235 @@
+import { z } from 'zod';
+import { isRegionCode } from '../domain/regions.js';
+import {
+  Category,
+  DataCategory,
+  DefaultState,
+  Device,
+  EventKind,
+  HttpUrl,
+  IsoDate,
+  Mechanism,
+  NonEmptyText,
+  PlatformStatus,
+  Purpose,
+  Slug,
+} from './common.js';
+
+export const SourceRefs = z
+  .array(Slug)
+  .min(1, 'every fact must cite at least one source id from the platform’s `sources`')
+  .describe('Ids of entries in the platform’s `sources` that back this fact.');
+
+export const Source = z
+  .strictObject({
+    id: Slug.describe('Id of the source within this platform, cited by facts.'),
+    url: HttpUrl.describe('The original page: the platform’s help page, the regulator’s statement, the article.'),
+    title: NonEmptyText(300),
+    publisher: NonEmptyText(200),
+    publishedDate: IsoDate.nullable().describe('When the page was published or last updated; null when it carries no date.'),
+    retrievedDate: IsoDate.describe('When the registry last read the page.'),
+  })
+  .meta({ id: 'Source', description: 'Where a fact was seen.' });
+export type Source = z.infer<typeof Source>;
+
+/** `effectiveFrom` is inclusive, `effectiveUntil` exclusive; null means open-ended (or not known). */
+const effectiveRange = {
+  effectiveFrom: IsoDate.nullable().describe('First day this applies (inclusive); null when it applied from the start or the date is unknown.'),
+  effectiveUntil: IsoDate.nullable().describe('First day this no longer applies (exclusive); null while it still applies.'),
+};
+
+export const DefaultPeriod = z
+  .strictObject({
+    state: DefaultState.nullable().describe('The default in this period; null when the setting existed but its default is not known.'),
+    ...effectiveRange,
+    sources: SourceRefs,
+  })
+  .meta({ id: 'DefaultPeriod', description: 'What a setting defaulted to during a period of real time.' });
+export type DefaultPeriod = z.infer<typeof DefaultPeriod>;
+
+export const OptOutPath = z
+  .strictObject({
+    device: Device,
+    steps: z
+      .array(NonEmptyText(300))
+      .min(1)
+      .max(20)
+      .describe('Ordered steps, each naming the exact menu label a person taps or clicks.'),
+    deepLink: HttpUrl.nullable().describe('A link straight to the control on this device, when one exists.'),
+    notes: NonEmptyText(1000).nullable(),
+    sources: SourceRefs,
+  })
+  .meta({ id: 'OptOutPath', description: 'How to reach and change a setting on one device.' });
+export type OptOutPath = z.infer<typeof OptOutPath>;
+
+export const Setting = z
+  .strictObject({
+    id: Slug.describe('Stable id of the setting within the platform.'),
+    name: NonEmptyText(200).describe('The setting’s name exactly as the platform’s interface shows it (or, for data uses with no control, a plain description).'),
+    label: NonEmptyText(300).nullable().describe('The toggle, checkbox or button text exactly as shown; null when there is none or it is not known.'),
+    description: NonEmptyText(2000).describe('What the setting controls, in the registry’s own words.'),
+    dataCovered: z.array(DataCategory).describe('Kinds of data the setting covers.'),
+    purposes: z.array(Purpose).min(1).describe('What the covered data is used for.'),
+    mechanism: Mechanism,
+    defaults: z
+      .array(DefaultPeriod)
+      .describe('The default state over real time, oldest first; periods never overlap. Empty when unknown.'),
+    retroactive: z
+      .boolean()
+      .nullable()
+      .describe('Whether opting out also removes data from models already trained; null when unknown.'),
+    coversAffiliates: z
+      .boolean()
+      .nullable()
+      .describe('Whether the choice also binds affiliates (e.g. a parent company); null when unknown.'),
+    deepLink: HttpUrl.nullable().describe('A link straight to the control, when one exists.'),
+    paths: z.array(OptOutPath).describe('Steps per device; one entry per device at most.'),
+    sources: SourceRefs,
+  })
+  .meta({ id: 'Setting', description: 'A control (or the absence of one) over whether the platform trains AI on a person’s data.' });
+export type Setting = z.infer<typeof Setting>;
+
+export const RegionCode = z
+  .string()
+  .refine(isRegionCode, { message: 'must be an ISO 3166-1 alpha-2 country code (e.g. "DE", "GB") or a region group listed at /v1/regions (e.g. "EU", "EEA")' })
+  .meta({ id: 'RegionCode', description: 'An ISO 3166-1 alpha-2 country code or a region group code from `/v1/regions`.', example: 'DE' });
+
+export const RegionRule = z
+  .strictObject({
+    id: Slug,
+    regions: z.array(RegionCode).min(1).describe('Countries and region groups the rule applies to. A rule naming a country beats one matching it through a group.'),
+    settingIds: z.array(Slug).describe('Settings the rule applies to; empty means every setting of the platform.'),
+    treatment: z
+      .enum(['excluded', 'override'])
+      .describe('`excluded`: people there are left out of the training altogether. `override`: the fields below replace the setting’s own.'),
+    defaultState: DefaultState.nullable().describe('Default that applies there instead of the setting’s; null leaves it unchanged.'),
+    mechanism: Mechanism.nullable().describe('Mechanism that applies there instead of the setting’s; null leaves it unchanged.'),
+    optOutUrl: HttpUrl.nullable().describe('Where people there opt out or object, when it differs from the setting’s deep link.'),
+    ...effectiveRange,
+    notes: NonEmptyText(2000).nullable(),
+    sources: SourceRefs,
+  })
+  .meta({ id: 'RegionRule', description: 'How a platform treats people in some regions differently, for a period of real time.' });
+export type RegionRule = z.infer<typeof RegionRule>;
+
+export const PolicyEvent = z
+  .strictObject({
+    id: Slug,
+    kind: EventKind,
+    title: NonEmptyText(200),
+    summary: NonEmptyText(3000).describe('What changed, in the registry’s own words.'),
+    announcedDate: IsoDate.nullable().describe('When the change was announced or first reported; null when unknown.'),
+    effectiveDate: IsoDate.nullable().describe('When the change took effect; null when unknown or not applicable.'),
+    settingIds: z.array(Slug).describe('Settings the change affected.'),
+    regions: z.array(RegionCode).describe('Regions the change affected; empty when it applied everywhere.'),
+    sources: SourceRefs,
+  })
+  .meta({ id: 'PolicyEvent', description: 'A dated change in how a platform uses data for AI training.' });
+export type PolicyEvent = z.infer<typeof PolicyEvent>;
+
+const platformFields = {
+  slug: Slug.describe('Stable id, never reused (e.g. "linkedin").'),
+  name: NonEmptyText(200),
+  owner: NonEmptyText(200).describe('The company that runs the platform.'),
+  homepage: HttpUrl,
+  category: Category,
+  status: PlatformStatus,
+  summary: NonEmptyText(2000).describe('One paragraph, in the registry’s own words, on how the platform uses data for AI training.'),
+  lastVerified: IsoDate.describe('When an editor last checked this record against its sources.'),
+  settings: z.array(Setting),
+  regionRules: z.array(RegionRule),
+  events: z.array(PolicyEvent),
+  sources: z.array(Source).min(1),
+};
+
+function checkReferences(p: z.infer<z.ZodObject<typeof platformFields>>, ctx: z.RefinementCtx) {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const unique = (ids: string[], path: string, what: string) => {
+    const seen = new Set<string>();
+    ids.forEach((id, i) => {
+      if (seen.has(id)) issue([path, i, 'id'], `duplicate ${what} id "${id}"`);
+      seen.add(id);
+    });
+  };
+  unique(p.sources.map((s) => s.id), 'sources', 'source');
+  unique(p.settings.map((s) => s.id), 'settings', 'setting');
+  unique(p.regionRules.map((r) => r.id), 'regionRules', 'region rule');
+  unique(p.events.map((e) => e.id), 'events', 'event');
+
+  const sourceIds = new Set(p.sources.map((s) => s.id));
+  const settingIds = new Set(p.settings.map((s) => s.id));
+  const cites = (refs: string[], path: (string | number)[]) =>
+    refs.forEach((ref, i) => {
+      if (!sourceIds.has(ref)) issue([...path, 'sources', i], `cites unknown source "${ref}"; add it to the platform's sources`);
+    });
+  const range = (from: string | null, until: string | null, path: (string | number)[]) => {
+    if (from && until && until <= from) issue([...path, 'effectiveUntil'], `must be after effectiveFrom (${from}); the range is inverted or empty`);
+  };
+  const names = (refs: string[], path: (string | number)[]) =>
+    refs.forEach((ref, i) => {
+      if (!settingIds.has(ref)) issue([...path, 'settingIds', i], `names unknown setting "${ref}"`);
+    });
+
+  p.settings.forEach((s, si) => {
+    const at = ['settings', si];
+    cites(s.sources, at);
+    s.defaults.forEach((d, di) => {
+      cites(d.sources, [...at, 'defaults', di]);
+      range(d.effectiveFrom, d.effectiveUntil, [...at, 'defaults', di]);
+      const prev = s.defaults[di - 1];
+      if (prev && (prev.effectiveUntil === null || d.effectiveFrom === null || d.effectiveFrom < prev.effectiveUntil)) {
+        issue([...at, 'defaults', di, 'effectiveFrom'], 'default periods must be in date order and must not overlap (the previous period needs an effectiveUntil on or before this effectiveFrom)');
+      }
+    });
+    const devices = new Set<string>();
+    s.paths.forEach((path, pi) => {
+      cites(path.sources, [...at, 'paths', pi]);
+      if (devices.has(path.device)) issue([...at, 'paths', pi, 'device'], `more than one path for device "${path.device}"`);
+      devices.add(path.device);
+    });
+  });
+  p.regionRules.forEach((r, ri) => {
+    const at = ['regionRules', ri];
+    cites(r.sources, at);
+    names(r.settingIds, at);
+    range(r.effectiveFrom, r.effectiveUntil, at);
+    if (r.treatment === 'excluded' && r.defaultState !== null) issue([...at, 'defaultState'], 'must be null when treatment is "excluded"');
+    if (r.treatment === 'override' && r.defaultState === null && r.mechanism === null && r.optOutUrl === null) {
+      issue([...at, 'treatment'], 'an "override" rule must set at least one of defaultState, mechanism or optOutUrl');
+    }
+  });
+  p.events.forEach((e, ei) => {
+    cites(e.sources, ['events', ei]);
+    names(e.settingIds, ['events', ei]);
+  });
+}
+
+/** A platform as editors write it and seed files hold it: every fact, no server-managed fields. */
+export const PlatformDocument = z
+  .strictObject(platformFields)
+  .superRefine(checkReferences)
+  .meta({ id: 'PlatformDocument', description: 'A platform’s full record as written by editors.' });
+export type PlatformDocument = z.infer<typeof PlatformDocument>;
+
+export const Revision = z
+  .strictObject({
+    version: z.int().describe('The registry version whose change set last changed this platform.'),
+    recordedAt: z.string().describe('When that change set was recorded (RFC 3339, UTC).'),
+  })
+  .meta({ id: 'Revision', description: 'Server-managed: which change set produced this record. Ignored on writes.' });
+
+export const AsOf = z
+  .strictObject({
+    version: z.int().describe('The registry version the answer was read at.'),
+    at: IsoDate.nullable().describe('The day the answer applies to; null for the full record across all time.'),
+  })
+  .meta({ id: 'AsOf', description: 'Server-managed: which registry version and which day a response describes. Ignored on writes.' });
+
+export const PlatformRecord = z
+  .strictObject({ ...platformFields, revision: Revision, asOf: AsOf })
+  .meta({
+    id: 'PlatformRecord',
+    description:
+      'A platform’s full record. With `at`, default periods, region rules and events are narrowed to what applied on that day.',
+  });
+export type PlatformRecord = z.infer<typeof PlatformRecord>;
