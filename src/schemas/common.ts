@@ -22,9 +22,7 @@ export const Slug = z
   .max(64)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case letters, digits and single hyphens (e.g. "linkedin")');
 
-export const HttpUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
-  .max(2048);
+export const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).max(2048);
 
 export const NonEmptyText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 

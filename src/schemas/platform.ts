@@ -34,7 +34,9 @@ export type Source = z.infer<typeof Source>;
 
 /** `effectiveFrom` is inclusive, `effectiveUntil` exclusive; null means open-ended (or not known). */
 const effectiveRange = {
-  effectiveFrom: IsoDate.nullable().describe('First day this applies (inclusive); null when it applied from the start or the date is unknown.'),
+  effectiveFrom: IsoDate.nullable().describe(
+    'First day this applies (inclusive); null when it applied from the start or the date is unknown.',
+  ),
   effectiveUntil: IsoDate.nullable().describe('First day this no longer applies (exclusive); null while it still applies.'),
 };
 
@@ -50,11 +52,7 @@ export type DefaultPeriod = z.infer<typeof DefaultPeriod>;
 export const OptOutPath = z
   .strictObject({
     device: Device,
-    steps: z
-      .array(NonEmptyText(300))
-      .min(1)
-      .max(20)
-      .describe('Ordered steps, each naming the exact menu label a person taps or clicks.'),
+    steps: z.array(NonEmptyText(300)).min(1).max(20).describe('Ordered steps, each naming the exact menu label a person taps or clicks.'),
     deepLink: HttpUrl.nullable().describe('A link straight to the control on this device, when one exists.'),
     notes: NonEmptyText(1000).nullable(),
     sources: SourceRefs,
@@ -65,19 +63,18 @@ export type OptOutPath = z.infer<typeof OptOutPath>;
 export const Setting = z
   .strictObject({
     id: Slug.describe('Stable id of the setting within the platform.'),
-    name: NonEmptyText(200).describe('The setting’s name exactly as the platform’s interface shows it (or, for data uses with no control, a plain description).'),
-    label: NonEmptyText(300).nullable().describe('The toggle, checkbox or button text exactly as shown; null when there is none or it is not known.'),
+    name: NonEmptyText(200).describe(
+      'The setting’s name exactly as the platform’s interface shows it (or, for data uses with no control, a plain description).',
+    ),
+    label: NonEmptyText(300)
+      .nullable()
+      .describe('The toggle, checkbox or button text exactly as shown; null when there is none or it is not known.'),
     description: NonEmptyText(2000).describe('What the setting controls, in the registry’s own words.'),
     dataCovered: z.array(DataCategory).describe('Kinds of data the setting covers.'),
     purposes: z.array(Purpose).min(1).describe('What the covered data is used for.'),
     mechanism: Mechanism,
-    defaults: z
-      .array(DefaultPeriod)
-      .describe('The default state over real time, oldest first; periods never overlap. Empty when unknown.'),
-    retroactive: z
-      .boolean()
-      .nullable()
-      .describe('Whether opting out also removes data from models already trained; null when unknown.'),
+    defaults: z.array(DefaultPeriod).describe('The default state over real time, oldest first; periods never overlap. Empty when unknown.'),
+    retroactive: z.boolean().nullable().describe('Whether opting out also removes data from models already trained; null when unknown.'),
     coversAffiliates: z
       .boolean()
       .nullable()
@@ -91,17 +88,24 @@ export type Setting = z.infer<typeof Setting>;
 
 export const RegionCode = z
   .string()
-  .refine(isRegionCode, { message: 'must be an ISO 3166-1 alpha-2 country code (e.g. "DE", "GB") or a region group listed at /v1/regions (e.g. "EU", "EEA")' })
+  .refine(isRegionCode, {
+    message: 'must be an ISO 3166-1 alpha-2 country code (e.g. "DE", "GB") or a region group listed at /v1/regions (e.g. "EU", "EEA")',
+  })
   .meta({ id: 'RegionCode', description: 'An ISO 3166-1 alpha-2 country code or a region group code from `/v1/regions`.', example: 'DE' });
 
 export const RegionRule = z
   .strictObject({
     id: Slug,
-    regions: z.array(RegionCode).min(1).describe('Countries and region groups the rule applies to. A rule naming a country beats one matching it through a group.'),
+    regions: z
+      .array(RegionCode)
+      .min(1)
+      .describe('Countries and region groups the rule applies to. A rule naming a country beats one matching it through a group.'),
     settingIds: z.array(Slug).describe('Settings the rule applies to; empty means every setting of the platform.'),
     treatment: z
       .enum(['excluded', 'override'])
-      .describe('`excluded`: people there are left out of the training altogether. `override`: the fields below replace the setting’s own.'),
+      .describe(
+        '`excluded`: people there are left out of the training altogether. `override`: the fields below replace the setting’s own.',
+      ),
     defaultState: DefaultState.nullable().describe('Default that applies there instead of the setting’s; null leaves it unchanged.'),
     mechanism: Mechanism.nullable().describe('Mechanism that applies there instead of the setting’s; null leaves it unchanged.'),
     optOutUrl: HttpUrl.nullable().describe('Where people there opt out or object, when it differs from the setting’s deep link.'),
@@ -151,10 +155,26 @@ function checkReferences(p: z.infer<z.ZodObject<typeof platformFields>>, ctx: z.
       seen.add(id);
     });
   };
-  unique(p.sources.map((s) => s.id), 'sources', 'source');
-  unique(p.settings.map((s) => s.id), 'settings', 'setting');
-  unique(p.regionRules.map((r) => r.id), 'regionRules', 'region rule');
-  unique(p.events.map((e) => e.id), 'events', 'event');
+  unique(
+    p.sources.map((s) => s.id),
+    'sources',
+    'source',
+  );
+  unique(
+    p.settings.map((s) => s.id),
+    'settings',
+    'setting',
+  );
+  unique(
+    p.regionRules.map((r) => r.id),
+    'regionRules',
+    'region rule',
+  );
+  unique(
+    p.events.map((e) => e.id),
+    'events',
+    'event',
+  );
 
   const sourceIds = new Set(p.sources.map((s) => s.id));
   const settingIds = new Set(p.settings.map((s) => s.id));
@@ -163,7 +183,8 @@ function checkReferences(p: z.infer<z.ZodObject<typeof platformFields>>, ctx: z.
       if (!sourceIds.has(ref)) issue([...path, 'sources', i], `cites unknown source "${ref}"; add it to the platform's sources`);
     });
   const range = (from: string | null, until: string | null, path: (string | number)[]) => {
-    if (from && until && until <= from) issue([...path, 'effectiveUntil'], `must be after effectiveFrom (${from}); the range is inverted or empty`);
+    if (from && until && until <= from)
+      issue([...path, 'effectiveUntil'], `must be after effectiveFrom (${from}); the range is inverted or empty`);
   };
   const names = (refs: string[], path: (string | number)[]) =>
     refs.forEach((ref, i) => {
@@ -178,7 +199,10 @@ function checkReferences(p: z.infer<z.ZodObject<typeof platformFields>>, ctx: z.
       range(d.effectiveFrom, d.effectiveUntil, [...at, 'defaults', di]);
       const prev = s.defaults[di - 1];
       if (prev && (prev.effectiveUntil === null || d.effectiveFrom === null || d.effectiveFrom < prev.effectiveUntil)) {
-        issue([...at, 'defaults', di, 'effectiveFrom'], 'default periods must be in date order and must not overlap (the previous period needs an effectiveUntil on or before this effectiveFrom)');
+        issue(
+          [...at, 'defaults', di, 'effectiveFrom'],
+          'default periods must be in date order and must not overlap (the previous period needs an effectiveUntil on or before this effectiveFrom)',
+        );
       }
     });
     const devices = new Set<string>();
@@ -225,11 +249,22 @@ export const AsOf = z
   })
   .meta({ id: 'AsOf', description: 'Server-managed: which registry version and which day a response describes. Ignored on writes.' });
 
-export const PlatformRecord = z
-  .strictObject({ ...platformFields, revision: Revision, asOf: AsOf })
-  .meta({
-    id: 'PlatformRecord',
-    description:
-      'A platform’s full record. With `at`, default periods, region rules and events are narrowed to what applied on that day.',
-  });
+export const PlatformRecord = z.strictObject({ ...platformFields, revision: Revision, asOf: AsOf }).meta({
+  id: 'PlatformRecord',
+  description: 'A platform’s full record. With `at`, default periods, region rules and events are narrowed to what applied on that day.',
+});
 export type PlatformRecord = z.infer<typeof PlatformRecord>;
+
+/**
+ * A platform document as accepted by writes: exactly what `GET /v1/platforms/{slug}` returns, so a
+ * read can be edited and written back. The server-managed `revision` and `asOf` are accepted and
+ * ignored.
+ */
+export const PlatformInput = z
+  .strictObject({ ...platformFields, revision: z.unknown().optional(), asOf: z.unknown().optional() })
+  .superRefine(checkReferences)
+  .transform(({ revision: _r, asOf: _a, ...doc }) => doc as PlatformDocument)
+  .meta({
+    id: 'PlatformInput',
+    description: 'A platform’s full record as written by editors. `revision` and `asOf` (server-managed) may be present and are ignored.',
+  });

@@ -1,0 +1,74 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import { type Db, openDatabase } from './db/client.js';
+import { RegistryStore } from './db/registry-store.js';
+import { cachingPlugin } from './plugins/caching.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { swaggerPlugin } from './plugins/swagger.js';
+import { healthRoutes } from './routes/health.js';
+import { changeRoutes } from './routes/v1/changes/index.js';
+import { eventRoutes } from './routes/v1/events/index.js';
+import { exportRoutes } from './routes/v1/export/index.js';
+import { platformRoutes } from './routes/v1/platforms/index.js';
+import { regionRoutes } from './routes/v1/regions/index.js';
+import { registryRoutes } from './routes/v1/registry/index.js';
+import { seedIfEmpty } from './seed/load.js';
+import { RegistryService } from './services/registry-service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Db;
+    registry: RegistryService;
+  }
+}
+
+export interface BuildOptions {
+  /** Seed directory to load into an empty registry (default `seed/platforms`); false to skip. */
+  seedDir?: string | false;
+}
+
+/** Builds the app (plugins and routes) on the configured database, without listening. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
+    bodyLimit: config.BODY_LIMIT,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // A hop count is accepted by fastify at run time though its types only name boolean and string.
+    trustProxy: config.TRUST_PROXY as boolean | string,
+    genReqId: () => crypto.randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const db = openDatabase(config.DATABASE_PATH);
+  const registry = new RegistryService(new RegistryStore(db));
+  if (config.SEED && options.seedDir !== false) {
+    const version = seedIfEmpty(registry, options.seedDir);
+    if (version !== null) app.log.info({ version }, 'seeded an empty registry');
+  }
+  app.decorate('config', config);
+  app.decorate('db', db);
+  app.decorate('registry', registry);
+  app.addHook('onClose', async () => db.$client.close());
+
+  await app.register(errorsPlugin);
+  await app.register(cachingPlugin);
+  await app.register(swaggerPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(
+    async (v1) => {
+      await v1.register(platformRoutes, { prefix: '/platforms' });
+      await v1.register(eventRoutes, { prefix: '/events' });
+      await v1.register(regionRoutes, { prefix: '/regions' });
+      await v1.register(changeRoutes, { prefix: '/changes' });
+      await v1.register(exportRoutes, { prefix: '/export' });
+      await v1.register(registryRoutes, { prefix: '/registry' });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

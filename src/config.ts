@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+const Port = z.coerce.number().int().min(0).max(65535);
+
+const ConfigSchema = z.object({
+  PORT: Port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_PATH: z.string().min(1).default('./data/registry.sqlite'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Public reads a client may make per minute; 0 turns rate limiting off (the benchmark does). */
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(600),
+  /** Trust X-Forwarded-* from a proxy in front: `true`, `false`, a hop count, or a list of addresses. */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  /** Largest request body accepted, in bytes. */
+  BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Milliseconds a request may take before the server gives up on it. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /** Whether to load `seed/` into an empty registry on start. */
+  SEED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Parses the environment once; a bad variable stops start-up with a message naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new Error(`Invalid configuration in the environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), LOG_LEVEL: 'silent', RATE_LIMIT_MAX: 0, ...overrides };
+}

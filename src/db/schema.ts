@@ -1,0 +1,90 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * One row per accepted write. `version` is the global registry version the change set created;
+ * nothing in the registry is ever updated or deleted, so any version can be read back exactly.
+ */
+export const changeSets = sqliteTable('change_sets', {
+  version: integer('version').primaryKey(),
+  recordedAt: text('recorded_at').notNull(),
+  author: text('author').notNull(),
+  message: text('message').notNull(),
+  revertOf: integer('revert_of'),
+  requestId: text('request_id'),
+});
+
+/** Slugs ever used, with the version that created them: a slug is never reused. */
+export const platforms = sqliteTable('platforms', {
+  slug: text('slug').primaryKey(),
+  createdVersion: integer('created_version').notNull(),
+});
+
+/**
+ * Every revision of every platform, insert-only. The document is the full canonical JSON; a few
+ * columns are copied out of it so list filters need not parse it. `patch` is the RFC 6902 patch
+ * from the previous revision's document (from `{}` for the first one).
+ */
+export const platformRevisions = sqliteTable(
+  'platform_revisions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    slug: text('slug').notNull(),
+    version: integer('version').notNull(),
+    op: text('op', { enum: ['create', 'update', 'retire'] }).notNull(),
+    status: text('status', { enum: ['active', 'retired'] }).notNull(),
+    category: text('category').notNull(),
+    searchText: text('search_text').notNull(),
+    document: text('document').notNull(),
+    patch: text('patch').notNull(),
+  },
+  (t) => [
+    // The as-of lookup: latest revision of a slug at or before a version is one index seek.
+    uniqueIndex('platform_revisions_slug_version').on(t.slug, t.version),
+    // The change feed and history: revisions written by one change set.
+    index('platform_revisions_version').on(t.version),
+  ],
+);
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['editor', 'admin'] }).notNull(),
+    prefix: text('prefix').notNull(),
+    hash: text('hash').notNull(),
+    createdAt: text('created_at').notNull(),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_prefix').on(t.prefix), index('api_keys_name').on(t.name)],
+);
+
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    keyName: text('key_name').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    status: integer('status').notNull(),
+    response: text('response').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.keyName, t.idempotencyKey] })],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull(),
+    keyName: text('key_name'),
+    method: text('method').notNull(),
+    route: text('route').notNull(),
+    status: integer('status').notNull(),
+    outcome: text('outcome').notNull(),
+    version: integer('version'),
+    requestId: text('request_id').notNull(),
+    ip: text('ip'),
+  },
+  (t) => [index('audit_log_at').on(t.at)],
+);

@@ -1,0 +1,134 @@
+import fastJsonPatch from 'fast-json-patch';
+import mergePatch from 'json-merge-patch';
+import { type FieldError, notFound, ProblemError, unprocessable } from '../errors.js';
+import type { Operation } from '../schemas/changes.js';
+import { PlatformDocument } from '../schemas/platform.js';
+
+export type JsonPatch = fastJsonPatch.Operation[];
+
+export interface CurrentPlatform {
+  document: PlatformDocument;
+  /** Registry version of the revision in force. */
+  version: number;
+}
+
+export interface PlannedRevision {
+  slug: string;
+  op: 'create' | 'update' | 'retire';
+  document: PlatformDocument;
+  patch: JsonPatch;
+}
+
+/**
+ * RFC 6902 patch turning one platform document into another. A platform that did not exist is
+ * added whole (one `add` at the root), so the prefixed patch applies to the export's object.
+ */
+export function diffDocuments(from: object | undefined, to: object | undefined): JsonPatch {
+  if (!from && to) return [{ op: 'add', path: '', value: to }];
+  if (from && !to) return [{ op: 'remove', path: '' }];
+  return fastJsonPatch.compare(from ?? {}, to ?? {});
+}
+
+/** Prefixes a platform-level patch so it applies to the export's `platforms` object. */
+export function prefixPatch(slug: string, patch: JsonPatch): JsonPatch {
+  const base = `/${fastJsonPatch.escapePathComponent(slug)}`;
+  return patch.map(
+    (op) =>
+      ({
+        ...op,
+        path: op.path === '' ? base : `${base}${op.path}`,
+        ...('from' in op ? { from: `${base}${op.from}` } : {}),
+      }) as fastJsonPatch.Operation,
+  );
+}
+
+function zodErrors(error: { issues: { path: PropertyKey[]; message: string }[] }, prefix: string): FieldError[] {
+  return error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+}
+
+/**
+ * Plans the revisions a change set makes. Operations apply in order; several on one platform fold
+ * into one revision. Throws a ProblemError (and plans nothing) when any operation is stale (412),
+ * names a platform that does not exist (404), or leaves a document invalid (422, every field named).
+ */
+export function planChangeSet(
+  operations: Operation[],
+  current: (slug: string) => CurrentPlatform | undefined,
+  fieldPrefix = 'operations',
+): PlannedRevision[] {
+  const before = new Map<string, CurrentPlatform | undefined>();
+  const working = new Map<string, PlatformDocument>();
+  const errors: FieldError[] = [];
+
+  operations.forEach((operation, index) => {
+    const at = `${fieldPrefix}.${index}`;
+    if (!before.has(operation.slug)) before.set(operation.slug, current(operation.slug));
+    const original = before.get(operation.slug);
+    if (operation.ifVersion !== undefined && (original?.version ?? 0) !== operation.ifVersion) {
+      throw new ProblemError(
+        412,
+        'precondition-failed',
+        `Operation ${index} expected "${operation.slug}" at version ${operation.ifVersion}, but its current revision is from version ${original?.version ?? 0}. Read it again and reapply your change.`,
+        { extensions: { slug: operation.slug, currentVersion: original?.version ?? 0 } },
+      );
+    }
+    const existing = working.get(operation.slug) ?? original?.document;
+    let next: unknown;
+    switch (operation.op) {
+      case 'put':
+        if (operation.platform.slug !== operation.slug) {
+          errors.push({
+            field: `${at}.platform.slug`,
+            message: `must equal the slug being written ("${operation.slug}"); slugs never change`,
+          });
+          return;
+        }
+        next = operation.platform;
+        break;
+      case 'patch':
+      case 'addEvent': {
+        if (!existing)
+          throw notFound(
+            `Operation ${index}: there is no platform "${operation.slug}" to ${operation.op === 'patch' ? 'patch' : 'add an event to'}; create it with a put first.`,
+          );
+        next = operation.patch ? mergePatch.apply(structuredClone(existing), operation.patch) : structuredClone(existing);
+        if (operation.op === 'addEvent' && next && typeof next === 'object') {
+          const doc = next as PlatformDocument;
+          doc.events = [...(Array.isArray(doc.events) ? doc.events : []), operation.event];
+        }
+        if ((next as { slug?: unknown })?.slug !== operation.slug) {
+          errors.push({ field: `${at}.patch.slug`, message: 'a platform’s slug never changes' });
+          return;
+        }
+        break;
+      }
+      case 'retire':
+        if (!existing) throw notFound(`Operation ${index}: there is no platform "${operation.slug}" to retire.`);
+        if (existing.status === 'retired') {
+          throw new ProblemError(409, 'conflict', `Operation ${index}: "${operation.slug}" is already retired.`);
+        }
+        next = { ...existing, status: 'retired' };
+        break;
+    }
+    const parsed = PlatformDocument.safeParse(next);
+    if (!parsed.success) {
+      errors.push(...zodErrors(parsed.error, operation.op === 'put' ? `${at}.platform` : `${at}.result`));
+      return;
+    }
+    working.set(operation.slug, parsed.data);
+  });
+
+  if (errors.length > 0) {
+    throw unprocessable(`The change set was not applied: ${errors.length} problem(s) in its operations. Nothing was written.`, errors);
+  }
+
+  const planned: PlannedRevision[] = [];
+  for (const [slug, document] of working) {
+    const original = before.get(slug)?.document;
+    const patch = diffDocuments(original, document);
+    if (patch.length === 0) continue;
+    const op = !original ? 'create' : document.status === 'retired' && original.status !== 'retired' ? 'retire' : 'update';
+    planned.push({ slug, op, document, patch });
+  }
+  return planned.sort((a, b) => (a.slug < b.slug ? -1 : 1));
+}

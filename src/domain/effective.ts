@@ -1,0 +1,49 @@
+import type { PlatformDocument, Setting } from '../schemas/platform.js';
+
+interface Range {
+  effectiveFrom: string | null;
+  effectiveUntil: string | null;
+}
+
+/** Whether a fact with an effective range applied on `at` (from inclusive, until exclusive). */
+export function inEffect(range: Range, at: string): boolean {
+  return (range.effectiveFrom === null || range.effectiveFrom <= at) && (range.effectiveUntil === null || at < range.effectiveUntil);
+}
+
+/** A setting exists on `at` unless its known default periods all lie before or after that day. */
+export function settingExistsOn(setting: Setting, at: string): boolean {
+  return setting.defaults.length === 0 || setting.defaults.some((d) => inEffect(d, at));
+}
+
+/** The day an event counts from on a timeline: when it took effect, else when it was announced. */
+export function eventDate(e: { effectiveDate: string | null; announcedDate: string | null }): string | null {
+  return e.effectiveDate ?? e.announcedDate;
+}
+
+export function todayUtc(now = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/**
+ * The record as it applied on `at`: settings that existed then with the default in force, region
+ * rules in force, and events up to that day (undated ones kept). Sources stay whole.
+ */
+export function narrowToDate(doc: PlatformDocument, at: string): PlatformDocument {
+  const settings = doc.settings
+    .filter((s) => settingExistsOn(s, at))
+    .map((s) => ({ ...s, defaults: s.defaults.filter((d) => inEffect(d, at)) }));
+  const regionRules = doc.regionRules
+    .filter((r) => inEffect(r, at))
+    .map((r) => ({ ...r, settingIds: r.settingIds.filter((id) => settings.some((s) => s.id === id)) }))
+    .filter((r) => r.settingIds.length > 0 || !doc.regionRules.find((o) => o.id === r.id)?.settingIds.length);
+  const events = doc.events.filter((e) => {
+    const day = eventDate(e);
+    return day === null || day <= at;
+  });
+  return {
+    ...doc,
+    settings,
+    regionRules,
+    events: events.map((e) => ({ ...e, settingIds: e.settingIds.filter((id) => settings.some((s) => s.id === id)) })),
+  };
+}

@@ -1,0 +1,106 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { allRegionCodes } from '../domain/regions.js';
+import { type FieldError, type ProblemCode, ProblemError, problemTitle } from '../errors.js';
+import { Devices } from '../schemas/common.js';
+
+const CONTEXT: Record<string, string> = { querystring: 'query', body: 'body', params: 'path', headers: 'header' };
+
+/** Fields whose 400 lists every value the API accepts, so a client can correct itself. */
+const VALID_VALUES: Record<string, () => readonly string[]> = {
+  'query.region': allRegionCodes,
+  'query.device': () => Devices,
+};
+
+/** Fastify's own client errors, mapped to problem codes. */
+const FASTIFY_CODES: Record<string, [number, ProblemCode, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload-too-large', 'The request body is larger than this API accepts. Send a smaller body.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    415,
+    'unsupported-media-type',
+    'Send the body as application/json (or application/merge-patch+json for PATCH).',
+  ],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad-request', 'The Content-Length header does not match the body.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'bad-request', 'The body is empty but Content-Type says JSON. Send a JSON body, or no Content-Type.'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'bad-request', 'The body is not valid JSON.'],
+  FST_ERR_BAD_URL: [400, 'bad-request', 'The URL could not be decoded.'],
+  FST_ERR_ASYNC_CONSTRAINT: [400, 'bad-request', 'The request could not be routed.'],
+  FST_ERR_INVALID_URL: [400, 'bad-request', 'The URL is not valid.'],
+};
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: ProblemCode,
+  detail: string,
+  extra: { errors?: FieldError[]; extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+) {
+  const path = request.url.split('?')[0] ?? request.url;
+  const body = {
+    type: `/problems/${code}`,
+    title: problemTitle(code),
+    status,
+    detail,
+    instance: `${path}#${request.id}`,
+    code,
+    ...(extra.errors ? { errors: extra.errors } : {}),
+    ...extra.extensions,
+  };
+  if (extra.headers) reply.headers(extra.headers);
+  return reply.code(status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body));
+}
+
+function validationErrors(error: FastifyError): FieldError[] {
+  const context = CONTEXT[error.validationContext ?? ''] ?? error.validationContext ?? 'request';
+  return (error.validation ?? []).map((v) => {
+    const path = v.instancePath.split('/').filter(Boolean);
+    const keys = (v.params as { keys?: string[] }).keys;
+    if (v.keyword === 'unrecognized_keys' && keys?.length) {
+      return { field: [context, ...path, keys.join(', ')].join('.'), message: `is not a parameter this operation accepts (${v.message})` };
+    }
+    return { field: [context, ...path].join('.'), message: v.message ?? 'is not valid' };
+  });
+}
+
+/** One root error handler: every error leaves as RFC 9457 problem+json; 5xx never leak internals. */
+export const errorsPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ProblemError) {
+      return sendProblem(request, reply, error.status, error.code, error.message, error);
+    }
+    if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
+      const errors = validationErrors(error);
+      const extensions: Record<string, unknown> = {};
+      for (const e of errors) {
+        const valid = VALID_VALUES[e.field];
+        if (valid) extensions.validValues = { ...(extensions.validValues as object), [e.field]: valid() };
+      }
+      const fields = errors.map((e) => e.field).join(', ');
+      return sendProblem(request, reply, 400, 'validation-failed', `Fix these fields and try again: ${fields}.`, { errors, extensions });
+    }
+    const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (mapped) return sendProblem(request, reply, mapped[0], mapped[1], mapped[2]);
+    if (error.statusCode === 429) {
+      return sendProblem(request, reply, 429, 'rate-limited', error.message || 'Too many requests; wait before retrying.', {
+        headers: reply.getHeader('retry-after') ? {} : { 'retry-after': '60' },
+      });
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendProblem(request, reply, error.statusCode, 'bad-request', 'The request could not be processed as sent.');
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(request, reply, 500, 'internal', 'Something went wrong on our side. It has been logged; retry later.');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      request,
+      reply,
+      404,
+      'not-found',
+      `There is no ${request.method} ${request.url.split('?')[0]}. See /docs for the operations this API offers.`,
+    ),
+  );
+});

@@ -1,0 +1,40 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ChangeEntry } from '../../../schemas/changes.js';
+import { ChangeParams, ChangesQuery } from '../../../schemas/queries.js';
+import { ChangeList } from '../../../schemas/responses.js';
+import { cacheKey, problems, READ_ERRORS } from '../common.js';
+
+const tags = ['Changes'];
+
+export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/',
+    {
+      schema: {
+        operationId: 'listChanges',
+        summary: 'The change feed',
+        description:
+          'One entry per registry version after `after`, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object.',
+        tags,
+        querystring: ChangesQuery,
+        response: { 200: ChangeList, ...problems(...READ_ERRORS) },
+      },
+    },
+    async (request, reply) => reply.sendCachedJson(cacheKey(request, app.registry), false, () => app.registry.changes(request.query)),
+  );
+
+  app.get(
+    '/:version',
+    {
+      schema: {
+        operationId: 'getChange',
+        summary: 'One change set',
+        tags,
+        params: ChangeParams,
+        response: { 200: ChangeEntry, ...problems(...READ_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      reply.sendCachedJson(`change|${request.params.version}`, true, () => app.registry.change(request.params.version)),
+  );
+};

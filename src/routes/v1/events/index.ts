@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { EventsQuery } from '../../../schemas/queries.js';
+import { EventList } from '../../../schemas/responses.js';
+import { cacheKey, isPinned, problems, READ_ERRORS } from '../common.js';
+
+export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/',
+    {
+      schema: {
+        operationId: 'listEvents',
+        summary: 'Policy timeline across platforms',
+        description: 'Dated policy events, newest first (by effective date, else announced date; undated last).',
+        tags: ['Events'],
+        querystring: EventsQuery,
+        response: { 200: EventList, ...problems(...READ_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      reply.sendCachedJson(cacheKey(request, app.registry), isPinned(request.query), () => app.registry.events(request.query)),
+  );
+};

@@ -1,0 +1,107 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { PlatformRecord } from '../../../schemas/platform.js';
+import { DiffQuery, HistoryQuery, OptOutQuery, PlatformListQuery, PlatformQuery, SlugParams } from '../../../schemas/queries.js';
+import { HistoryList, OptOutAnswer, PlatformDiff, PlatformList } from '../../../schemas/responses.js';
+import { cacheKey, isPinned, problems, READ_ERRORS } from '../common.js';
+
+const tags = ['Platforms'];
+
+export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { registry } = app;
+
+  app.get(
+    '/',
+    {
+      schema: {
+        operationId: 'listPlatforms',
+        summary: 'List platforms',
+        description:
+          'Platforms in slug order, filtered. `region` and `at` set the context in which each item’s `trainingByDefault` and the `defaultState` filter are resolved.',
+        tags,
+        querystring: PlatformListQuery,
+        response: { 200: PlatformList, ...problems(...READ_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      reply.sendCachedJson(cacheKey(request, registry), isPinned(request.query) && request.query.at !== undefined, () =>
+        registry.listPlatforms(request.query),
+      ),
+  );
+
+  app.get(
+    '/:slug',
+    {
+      schema: {
+        operationId: 'getPlatform',
+        summary: 'Get a platform’s full record',
+        description:
+          'Settings, opt-out paths per device, region rules, policy events and sources. With `at`, narrowed to what applied that day; with `version`, exactly as recorded then.',
+        tags,
+        params: SlugParams,
+        querystring: PlatformQuery,
+        response: { 200: PlatformRecord, ...problems(...READ_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      reply.sendCachedJson(cacheKey(request, registry), isPinned(request.query), () =>
+        registry.getPlatform(request.params.slug, request.query),
+      ),
+  );
+
+  app.get(
+    '/:slug/opt-out',
+    {
+      schema: {
+        operationId: 'resolveOptOut',
+        summary: 'Is my data used for training, and how do I opt out?',
+        description:
+          'Resolves, for one person’s region, device and day, whether the platform uses their data for AI training by default (`trainingByDefault`), which settings apply, the steps for their device, the rule that decided it, and the sources. A rule naming the country beats a rule matching it through a group.',
+        tags,
+        params: SlugParams,
+        querystring: OptOutQuery,
+        response: { 200: OptOutAnswer, ...problems(...READ_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      reply.sendCachedJson(cacheKey(request, registry), isPinned(request.query) && request.query.at !== undefined, () =>
+        registry.optOut(request.params.slug, request.query),
+      ),
+  );
+
+  app.get(
+    '/:slug/history',
+    {
+      schema: {
+        operationId: 'getPlatformHistory',
+        summary: 'Change sets that touched a platform',
+        description: 'Newest first, each with who, when, why and the RFC 6902 patch of the platform’s document.',
+        tags,
+        params: SlugParams,
+        querystring: HistoryQuery,
+        response: { 200: HistoryList, ...problems(...READ_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      reply.sendCachedJson(cacheKey(request, registry), isPinned(request.query), () =>
+        registry.history(request.params.slug, request.query),
+      ),
+  );
+
+  app.get(
+    '/:slug/diff',
+    {
+      schema: {
+        operationId: 'diffPlatform',
+        summary: 'Diff a platform between two registry versions',
+        tags,
+        params: SlugParams,
+        querystring: DiffQuery,
+        response: { 200: PlatformDiff, ...problems(...READ_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      reply.sendCachedJson(cacheKey(request, registry), true, () =>
+        registry.diff(request.params.slug, request.query.from, request.query.to),
+      ),
+  );
+};

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { isRegionCode } from '../domain/regions.js';
+import { DefaultState, Device, EventKind, IsoDate, Slug, Version } from './common.js';
+
+export const VersionParam = Version.optional().describe(
+  'Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.',
+);
+export const AtParam = IsoDate.optional().describe('Answer for this day (YYYY-MM-DD): what was in effect then.');
+export const LimitParam = z.coerce
+  .number({ error: 'must be an integer from 1 to 200' })
+  .int('must be an integer from 1 to 200')
+  .min(1, 'must be an integer from 1 to 200')
+  .max(200, 'must be an integer from 1 to 200')
+  .default(50)
+  .describe('Page size, 1 to 200.');
+export const CursorParam = z.string().max(512).optional().describe('The `nextCursor` of the previous page.');
+
+export const RegionParam = z
+  .string()
+  .max(8)
+  .transform((v) => v.toUpperCase())
+  .refine(isRegionCode, 'must be an ISO 3166-1 alpha-2 country code (e.g. DE, GB) or a region group (EU, EEA); GET /v1/regions lists them')
+  .describe('The person’s country (ISO 3166-1 alpha-2, e.g. DE) or a region group (EU, EEA).');
+
+export const SlugParams = z.strictObject({ slug: Slug.describe('The platform’s slug, e.g. `linkedin`.') });
+
+export const PlatformListQuery = z.strictObject({
+  category: z.string().max(40).optional().describe('Only platforms of this category.'),
+  status: z.enum(['active', 'retired']).optional().describe('Only active platforms, or only retired ones.'),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Text that must occur in the slug, name, owner or a setting’s name (case-insensitive).'),
+  region: RegionParam.optional().describe(
+    'Resolve defaults for people in this country or region group (affects `defaultState` and each item’s `trainingByDefault`).',
+  ),
+  device: Device.optional().describe('Only platforms with documented opt-out steps for this device.'),
+  defaultState: DefaultState.optional().describe('Only platforms with a setting whose default (for `region`, on `at`) is this.'),
+  at: AtParam,
+  version: VersionParam,
+  limit: LimitParam,
+  cursor: CursorParam,
+});
+
+export const PlatformQuery = z.strictObject({ at: AtParam, version: VersionParam });
+
+export const OptOutQuery = z.strictObject({
+  region: RegionParam.optional().describe(
+    'The person’s country (ISO 3166-1 alpha-2) or a region group. Without it, no region rule is applied.',
+  ),
+  device: Device.optional().describe('The device to give steps for. Without it, steps for every device are returned.'),
+  at: AtParam.describe('The day to answer for; today (UTC) when omitted.'),
+  version: VersionParam,
+});
+
+export const HistoryQuery = z.strictObject({ version: VersionParam, limit: LimitParam, cursor: CursorParam });
+
+export const DiffQuery = z.strictObject({
+  from: Version.describe('Registry version to diff from.'),
+  to: Version.describe('Registry version to diff to.'),
+});
+
+export const EventsQuery = z.strictObject({
+  platform: Slug.optional().describe('Only events of this platform.'),
+  kind: EventKind.optional(),
+  since: IsoDate.optional().describe('Only events dated on or after this day.'),
+  until: IsoDate.optional().describe('Only events dated on or before this day.'),
+  version: VersionParam,
+  limit: LimitParam,
+  cursor: CursorParam,
+});
+
+export const ChangesQuery = z.strictObject({
+  after: z.coerce
+    .number({ error: 'must be a registry version (integer ≥ 0)' })
+    .int('must be a registry version (integer ≥ 0)')
+    .min(0, 'must be a registry version (integer ≥ 0)')
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(0)
+    .describe('Return change sets after this version (0: from the start). Pass the previous page’s `nextCursor`.'),
+  limit: LimitParam,
+});
+
+export const ChangeParams = z.strictObject({ version: Version.describe('The registry version.') });
+export const ExportQuery = z.strictObject({ version: VersionParam });

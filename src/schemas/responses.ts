@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { ChangeEntry, JsonPatchOperation } from './changes.js';
+import { Category, DataCategory, DefaultState, Device, IsoDate, Mechanism, PlatformStatus, Purpose } from './common.js';
+import { AsOf, OptOutPath, PlatformDocument, PolicyEvent, RegionRule, Revision, Source } from './platform.js';
+
+export const Problem = z
+  .object({
+    type: z.string().describe('A URI reference naming the kind of problem (`/problems/<code>`).'),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string().describe('What went wrong and what to do about it.'),
+    instance: z.string().describe('The request path, with the request id as a fragment.'),
+    code: z.string().describe('Stable machine-readable code, the last segment of `type`.'),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .describe('Every field to fix, for 400 and 422.'),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'Problem', description: 'An RFC 9457 problem details object (`application/problem+json`).' });
+
+/** `{ data, nextCursor }`, the shape of every list. */
+export const page = <T extends z.ZodType>(item: T, id: string, description: string) =>
+  z
+    .object({
+      data: z.array(item),
+      nextCursor: z.string().nullable().describe('Pass as `cursor` to get the next page; null on the last page.'),
+      asOf: AsOf,
+    })
+    .meta({ id, description });
+
+export const PlatformSummary = z
+  .object({
+    slug: z.string(),
+    name: z.string(),
+    owner: z.string(),
+    homepage: z.string(),
+    category: Category,
+    status: PlatformStatus,
+    lastVerified: IsoDate,
+    trainingByDefault: z
+      .boolean()
+      .nullable()
+      .describe('Whether data is used for training by default on `at` (for `region`, when given); null when unknown.'),
+    defaultStates: z.array(DefaultState).describe('Distinct default states of its settings on `at` (for `region`, when given).'),
+    devices: z.array(Device).describe('Devices with documented opt-out steps.'),
+    settingCount: z.int(),
+    revision: Revision,
+  })
+  .meta({ id: 'PlatformSummary', description: 'A platform in a list.' });
+
+export const PlatformList = page(PlatformSummary, 'PlatformList', 'A page of platforms.');
+
+export const Decision = z
+  .object({
+    kind: z.enum(['region_rule', 'setting_default', 'unknown']),
+    regionRuleId: z.string().nullable(),
+    matchedBy: z.enum(['country', 'group']).nullable().describe('Whether the rule named the region itself or a group containing it.'),
+    explanation: z.string(),
+  })
+  .meta({ id: 'Decision', description: 'What decided the answer: a region rule, the setting’s own default, or nothing known.' });
+
+export const ResolvedSetting = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    label: z.string().nullable(),
+    purposes: z.array(Purpose),
+    dataCovered: z.array(DataCategory),
+    excluded: z.boolean().describe('True when a region rule leaves people there out of this use altogether.'),
+    defaultState: DefaultState.nullable(),
+    trainingByDefault: z.boolean().nullable(),
+    mechanism: Mechanism,
+    optOutUrl: z.string().nullable().describe('Where to opt out: the region’s form if a rule names one, else the setting’s deep link.'),
+    retroactive: z.boolean().nullable(),
+    coversAffiliates: z.boolean().nullable(),
+    paths: z.array(OptOutPath).describe('Steps for the requested device (all devices when none was given).'),
+    availableDevices: z.array(Device),
+    decidedBy: Decision,
+    countsTowardAnswer: z.boolean().describe('Whether this setting decides the headline `trainingByDefault` (see OptOutAnswer).'),
+    sources: z.array(z.string()),
+  })
+  .meta({ id: 'ResolvedSetting', description: 'One setting as it applies to the person asking.' });
+
+export const OptOutAnswer = z
+  .object({
+    platform: z.object({ slug: z.string(), name: z.string(), status: PlatformStatus, lastVerified: IsoDate }),
+    region: z.string().nullable(),
+    device: Device.nullable(),
+    at: IsoDate,
+    trainingByDefault: z
+      .boolean()
+      .nullable()
+      .describe(
+        'Is this person’s data used to train generative AI if they do nothing? Decided by the settings for generative-AI training ' +
+          '(purposes train_own_generative_models, share_with_affiliates, license_to_third_parties, third_party_crawling), or by all ' +
+          'settings on a platform that has none of those: true if any of them trains by default, null if none does but one is unknown.',
+      ),
+    decidedBy: Decision.extend({ settingId: z.string().nullable() }).nullable(),
+    rule: RegionRule.nullable().describe('The region rule that decided the answer, if one did.'),
+    settings: z.array(ResolvedSetting),
+    sources: z.array(Source),
+    asOf: AsOf,
+  })
+  .meta({ id: 'OptOutAnswer', description: 'The resolved answer for one person: region, device and day.' });
+
+export const HistoryEntry = z
+  .object({
+    version: z.int(),
+    recordedAt: z.string(),
+    author: z.string(),
+    message: z.string(),
+    op: z.enum(['create', 'update', 'retire']),
+    patch: z.array(JsonPatchOperation).describe('RFC 6902 patch of this platform’s document from its previous revision.'),
+  })
+  .meta({ id: 'HistoryEntry', description: 'A change set as it touched one platform.' });
+export const HistoryList = page(HistoryEntry, 'HistoryList', 'Change sets that touched a platform, newest first.');
+
+export const PlatformDiff = z
+  .object({
+    slug: z.string(),
+    from: z.int(),
+    to: z.int(),
+    patch: z
+      .array(JsonPatchOperation)
+      .describe('RFC 6902 patch from the platform at `from` to the platform at `to` (`{}` where it did not exist).'),
+  })
+  .meta({ id: 'PlatformDiff' });
+
+export const TimelineEvent = PolicyEvent.extend({
+  platform: z.string().describe('Slug of the platform.'),
+  date: IsoDate.nullable().describe('The event’s date on the timeline: effective date, else announced date.'),
+  sourceDetails: z.array(Source).describe('The sources the event cites.'),
+}).meta({ id: 'TimelineEvent', description: 'A policy event on the cross-platform timeline.' });
+export const EventList = page(TimelineEvent, 'EventList', 'Policy events across platforms, newest first.');
+
+export const ChangeList = page(ChangeEntry, 'ChangeList', 'Change sets in version order.');
+
+export const RegionGroupOut = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    members: z.array(z.string()),
+    notes: z.string(),
+    source: z.object({ url: z.string(), title: z.string(), publisher: z.string(), retrievedDate: z.string() }),
+  })
+  .meta({ id: 'RegionGroup' });
+export const Regions = z
+  .object({
+    groups: z.array(RegionGroupOut),
+    countries: z.array(z.object({ code: z.string(), name: z.string() })).describe('ISO 3166-1 alpha-2 countries.'),
+  })
+  .meta({ id: 'Regions', description: 'Region groups with their members, and the countries a region may name.' });
+
+export const RegistryInfo = z
+  .object({
+    version: z.int().describe('The current registry version.'),
+    platforms: z.object({ total: z.int(), active: z.int(), retired: z.int() }),
+    counts: z.object({ settings: z.int(), regionRules: z.int(), events: z.int(), sources: z.int() }),
+    lastChange: ChangeEntry.omit({ patch: true }).nullable(),
+    license: z.object({ name: z.string(), spdx: z.string(), url: z.string(), attribution: z.string() }),
+  })
+  .meta({ id: 'RegistryInfo', description: 'The registry at a glance.' });
+
+export const ExportDocument = z
+  .object({
+    version: z.int(),
+    recordedAt: z.string().nullable().describe('When that version was recorded (RFC 3339, UTC); null for version 0.'),
+    license: RegistryInfo.shape.license,
+    platforms: z
+      .record(z.string(), PlatformDocument)
+      .describe('Every platform at that version, keyed by slug; the change feed’s patches apply to this object.'),
+  })
+  .meta({ id: 'Export', description: 'The whole registry at one version.' });
+
+export const Health = z.object({ status: z.literal('ok'), version: z.int() }).meta({ id: 'Health' });

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { inEffect, narrowToDate } from '../src/domain/effective.js';
+import { regionSpecificity } from '../src/domain/regions.js';
+import { resolveOptOut } from '../src/domain/resolve.js';
+import { PlatformDocument } from '../src/schemas/platform.js';
+
+const src = {
+  id: 's',
+  url: 'https://example.com/help',
+  title: 'Help',
+  publisher: 'Example',
+  publishedDate: null,
+  retrievedDate: '2026-11-23',
+};
+
+/** A small platform: on by default from 2024-06-01; the EEA excluded until 2025-01-01; Germany carved out from 2024-09-01. */
+const doc = PlatformDocument.parse({
+  slug: 'example',
+  name: 'Example',
+  owner: 'Example Inc.',
+  homepage: 'https://example.com',
+  category: 'social',
+  status: 'active',
+  summary: 'A made-up platform for resolution tests.',
+  lastVerified: '2026-11-23',
+  settings: [
+    {
+      id: 'gen',
+      name: 'Generative AI',
+      label: 'Use my data',
+      description: 'Controls generative training.',
+      dataCovered: ['public_posts'],
+      purposes: ['train_own_generative_models'],
+      mechanism: 'toggle',
+      defaults: [{ state: 'opted_in', effectiveFrom: '2024-06-01', effectiveUntil: null, sources: ['s'] }],
+      retroactive: false,
+      coversAffiliates: null,
+      deepLink: 'https://example.com/settings/ai',
+      paths: [
+        { device: 'web', steps: ['Settings', 'Privacy', 'Generative AI'], deepLink: null, notes: null, sources: ['s'] },
+        { device: 'ios', steps: ['Profile', 'Settings', 'Generative AI'], deepLink: null, notes: null, sources: ['s'] },
+      ],
+      sources: ['s'],
+    },
+    {
+      id: 'ranking',
+      name: 'Ranking models',
+      label: null,
+      description: 'Non-generative models.',
+      dataCovered: ['usage'],
+      purposes: ['train_own_models'],
+      mechanism: 'none',
+      defaults: [{ state: 'no_choice', effectiveFrom: null, effectiveUntil: null, sources: ['s'] }],
+      retroactive: null,
+      coversAffiliates: null,
+      deepLink: null,
+      paths: [],
+      sources: ['s'],
+    },
+  ],
+  regionRules: [
+    {
+      id: 'eea-out',
+      regions: ['EEA'],
+      settingIds: ['gen'],
+      treatment: 'excluded',
+      defaultState: null,
+      mechanism: null,
+      optOutUrl: null,
+      effectiveFrom: '2024-06-01',
+      effectiveUntil: '2025-01-01',
+      notes: null,
+      sources: ['s'],
+    },
+    {
+      id: 'de-form',
+      regions: ['DE'],
+      settingIds: ['gen'],
+      treatment: 'override',
+      defaultState: 'opted_in',
+      mechanism: 'form',
+      optOutUrl: 'https://example.com/object',
+      effectiveFrom: '2024-09-01',
+      effectiveUntil: null,
+      notes: null,
+      sources: ['s'],
+    },
+  ],
+  events: [
+    {
+      id: 'launch',
+      kind: 'setting_introduced',
+      title: 'Launch',
+      summary: 'The setting appeared.',
+      announcedDate: '2024-05-20',
+      effectiveDate: '2024-06-01',
+      settingIds: ['gen'],
+      regions: [],
+      sources: ['s'],
+    },
+    {
+      id: 'later',
+      kind: 'policy_update',
+      title: 'Later',
+      summary: 'A later change.',
+      announcedDate: null,
+      effectiveDate: '2025-03-01',
+      settingIds: [],
+      regions: ['DE'],
+      sources: ['s'],
+    },
+  ],
+  sources: [src],
+});
+
+describe('effective dates', () => {
+  it('treats effectiveFrom as inclusive and effectiveUntil as exclusive', () => {
+    const range = { effectiveFrom: '2024-06-01', effectiveUntil: '2025-01-01' };
+    expect(inEffect(range, '2024-05-31')).toBe(false);
+    expect(inEffect(range, '2024-06-01')).toBe(true);
+    expect(inEffect(range, '2024-12-31')).toBe(true);
+    expect(inEffect(range, '2025-01-01')).toBe(false);
+    expect(inEffect({ effectiveFrom: null, effectiveUntil: null }, '1999-01-01')).toBe(true);
+  });
+
+  it('narrows a record to a day', () => {
+    const early = narrowToDate(doc, '2024-01-01');
+    expect(early.settings.map((s) => s.id)).toEqual(['ranking']);
+    expect(early.regionRules).toEqual([]);
+    expect(early.events).toEqual([]);
+    const mid = narrowToDate(doc, '2024-10-01');
+    expect(mid.regionRules.map((r) => r.id)).toEqual(['eea-out', 'de-form']);
+    expect(mid.events.map((e) => e.id)).toEqual(['launch']);
+    expect(PlatformDocument.safeParse(mid).success).toBe(true);
+  });
+});
+
+describe('region matching', () => {
+  it('scores a named country above a group, and groups by containment', () => {
+    expect(regionSpecificity(['DE'], 'DE')).toBe(2);
+    expect(regionSpecificity(['EEA'], 'DE')).toBe(1);
+    expect(regionSpecificity(['EEA'], 'CH')).toBe(0);
+    expect(regionSpecificity(['EU'], 'NO')).toBe(0);
+    expect(regionSpecificity(['EEA'], 'EU')).toBe(1);
+    expect(regionSpecificity(['EU'], 'EEA')).toBe(0);
+    expect(regionSpecificity(['EEA', 'CH'], 'CH')).toBe(2);
+  });
+});
+
+describe('resolveOptOut', () => {
+  it('applies a group rule to its members', () => {
+    const r = resolveOptOut(doc, { region: 'FR', device: null, at: '2024-10-01' });
+    expect(r.trainingByDefault).toBe(false);
+    expect(r.decidedBy).toMatchObject({ kind: 'region_rule', regionRuleId: 'eea-out', matchedBy: 'group', settingId: 'gen' });
+    expect(r.rule?.id).toBe('eea-out');
+  });
+
+  it('lets a country rule beat a group rule', () => {
+    const r = resolveOptOut(doc, { region: 'DE', device: 'ios', at: '2024-10-01' });
+    expect(r.trainingByDefault).toBe(true);
+    expect(r.decidedBy).toMatchObject({ regionRuleId: 'de-form', matchedBy: 'country' });
+    const gen = r.settings.find((s) => s.id === 'gen')!;
+    expect(gen.mechanism).toBe('form');
+    expect(gen.optOutUrl).toBe('https://example.com/object');
+    expect(gen.paths.map((p) => p.device)).toEqual(['ios']);
+    expect(gen.availableDevices).toEqual(['web', 'ios']);
+  });
+
+  it('falls back to the setting default once a rule has ended, and outside any rule', () => {
+    const fr = resolveOptOut(doc, { region: 'FR', device: null, at: '2025-02-01' });
+    expect(fr.trainingByDefault).toBe(true);
+    expect(fr.decidedBy?.kind).toBe('setting_default');
+    const us = resolveOptOut(doc, { region: 'US', device: null, at: '2024-10-01' });
+    expect(us.trainingByDefault).toBe(true);
+    expect(us.rule).toBeNull();
+  });
+
+  it('decides the headline from generative settings only when the platform has them', () => {
+    // Before the generative setting existed only the ranking models apply, and they train with no choice.
+    const early = resolveOptOut(doc, { region: 'FR', device: null, at: '2024-01-01' });
+    expect(early.settings.map((s) => s.id)).toEqual(['ranking']);
+    expect(early.trainingByDefault).toBe(true);
+    // In the EEA exclusion the ranking models still run, but the headline follows the generative setting.
+    const excluded = resolveOptOut(doc, { region: 'FR', device: null, at: '2024-10-01' });
+    expect(excluded.settings.find((s) => s.id === 'ranking')?.trainingByDefault).toBe(true);
+    expect(excluded.settings.find((s) => s.id === 'ranking')?.countsTowardAnswer).toBe(false);
+    expect(excluded.trainingByDefault).toBe(false);
+  });
+
+  it('answers null when the default is unknown', () => {
+    const unknown = PlatformDocument.parse({
+      ...doc,
+      settings: [{ ...doc.settings[0]!, defaults: [] }],
+      regionRules: [],
+      events: [],
+    });
+    const r = resolveOptOut(unknown, { region: 'US', device: null, at: '2024-10-01' });
+    expect(r.trainingByDefault).toBeNull();
+    expect(r.decidedBy?.kind).toBe('unknown');
+  });
+});
