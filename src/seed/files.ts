@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
+import { SEED_PLATFORMS_DIR } from '../paths.js';
 import { PlatformDocument } from '../schemas/platform.js';
 
-export const SEED_DIR = fileURLToPath(new URL('../../seed/platforms/', import.meta.url));
+export const SEED_DIR = SEED_PLATFORMS_DIR;
 
 export interface SeedFile {
   file: string;
