@@ -1,15 +1,19 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
+import { AdminStore } from './db/admin-store.js';
 import { type Db, openDatabase } from './db/client.js';
 import { RegistryStore } from './db/registry-store.js';
+import { authPlugin } from './plugins/auth.js';
 import { cachingPlugin } from './plugins/caching.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { healthRoutes } from './routes/health.js';
+import { adminRoutes } from './routes/v1/admin/index.js';
 import { changeRoutes } from './routes/v1/changes/index.js';
 import { eventRoutes } from './routes/v1/events/index.js';
 import { exportRoutes } from './routes/v1/export/index.js';
+import { feedRoutes } from './routes/v1/feeds.js';
 import { platformRoutes } from './routes/v1/platforms/index.js';
 import { regionRoutes } from './routes/v1/regions/index.js';
 import { registryRoutes } from './routes/v1/registry/index.js';
@@ -21,6 +25,7 @@ declare module 'fastify' {
     config: Config;
     db: Db;
     registry: RegistryService;
+    admin: AdminStore;
   }
 }
 
@@ -52,11 +57,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('registry', registry);
+  const admin = new AdminStore(db);
+  app.decorate('admin', admin);
   app.addHook('onClose', async () => db.$client.close());
 
   await app.register(errorsPlugin);
   await app.register(cachingPlugin);
   await app.register(swaggerPlugin);
+  await app.register(authPlugin, { admin });
 
   await app.register(healthRoutes);
   await app.register(
@@ -67,6 +75,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await v1.register(changeRoutes, { prefix: '/changes' });
       await v1.register(exportRoutes, { prefix: '/export' });
       await v1.register(registryRoutes, { prefix: '/registry' });
+      await v1.register(feedRoutes);
+      await v1.register(adminRoutes, { prefix: '/admin', admin });
     },
     { prefix: '/v1' },
   );

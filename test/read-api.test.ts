@@ -132,7 +132,7 @@ describe('GET /v1/platforms/{slug}', () => {
     expect(record.events.length).toBeGreaterThan(0);
     expect(record.sources.length).toBeGreaterThan(0);
     expect(record.revision.version).toBe(1);
-    expect(record.asOf).toEqual({ version: 1, at: null });
+    expect(record.at).toBeNull();
     expect(res.headers.etag).toBeTruthy();
     expect(res.headers['cache-control']).toBe('public, no-cache');
   });
@@ -147,7 +147,7 @@ describe('GET /v1/platforms/{slug}', () => {
     expect(after.regionRules.every((r) => (r.effectiveFrom ?? '') <= '2025-12-01' && (r.effectiveUntil ?? '9999') > '2025-12-01')).toBe(
       true,
     );
-    expect(after.asOf.at).toBe('2025-12-01');
+    expect(after.at).toBe('2025-12-01');
   });
 
   it('answers 404 problem+json for an unknown platform', async () => {
@@ -206,7 +206,9 @@ describe('as-of reads by version and by date', () => {
     // An untouched platform still reports the revision it was last changed at.
     const x = parse(PlatformRecord, await app.inject('/v1/platforms/x'));
     expect(x.revision.version).toBe(1);
-    expect(x.asOf.version).toBe(2);
+    // …and its body (so its ETag) is unchanged by writes to other platforms.
+    const xAt1 = await app.inject('/v1/platforms/x?version=1');
+    expect((await app.inject('/v1/platforms/x')).headers.etag).toBe(xAt1.headers.etag);
   });
 
   it('combines version and at', async () => {
@@ -359,7 +361,7 @@ describe('events, changes and export', () => {
     expect(current.version).toBe(2);
     expect(Object.keys(current.platforms)).toHaveLength(seedCount);
     // What the export holds is exactly what the platform endpoint serves, minus server fields.
-    const { revision: _r, asOf: _a, ...linkedin } = parse(PlatformRecord, await app.inject('/v1/platforms/linkedin'));
+    const { revision: _r, at: _a, ...linkedin } = parse(PlatformRecord, await app.inject('/v1/platforms/linkedin'));
     expect(current.platforms.linkedin).toEqual(linkedin);
   });
 });

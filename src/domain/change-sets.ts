@@ -42,9 +42,17 @@ export function prefixPatch(slug: string, patch: JsonPatch): JsonPatch {
   );
 }
 
-function zodErrors(error: { issues: { path: PropertyKey[]; message: string }[] }, prefix: string): FieldError[] {
-  return error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: i.message }));
+function zodErrors(error: { issues: { path: PropertyKey[]; message: string }[] }, prefix: string, note = ''): FieldError[] {
+  return error.issues.map((i) => ({ field: [prefix, ...i.path.map(String)].filter(Boolean).join('.'), message: `${note}${i.message}` }));
 }
+
+/**
+ * Where in the request an operation's fields are, for error messages: `body.operations.2` in a
+ * change set; `body` for the single-operation convenience routes.
+ */
+export type Locate = (index: number, part: 'platform' | 'patch') => string;
+export const inChangeSet: Locate = (index, part) => `body.operations.${index}.${part}`;
+export const inBody: Locate = () => 'body';
 
 /**
  * Plans the revisions a change set makes. Operations apply in order; several on one platform fold
@@ -54,14 +62,13 @@ function zodErrors(error: { issues: { path: PropertyKey[]; message: string }[] }
 export function planChangeSet(
   operations: Operation[],
   current: (slug: string) => CurrentPlatform | undefined,
-  fieldPrefix = 'operations',
+  locate: Locate = inChangeSet,
 ): PlannedRevision[] {
   const before = new Map<string, CurrentPlatform | undefined>();
   const working = new Map<string, PlatformDocument>();
   const errors: FieldError[] = [];
 
   operations.forEach((operation, index) => {
-    const at = `${fieldPrefix}.${index}`;
     if (!before.has(operation.slug)) before.set(operation.slug, current(operation.slug));
     const original = before.get(operation.slug);
     if (operation.ifVersion !== undefined && (original?.version ?? 0) !== operation.ifVersion) {
@@ -78,7 +85,7 @@ export function planChangeSet(
       case 'put':
         if (operation.platform.slug !== operation.slug) {
           errors.push({
-            field: `${at}.platform.slug`,
+            field: `${locate(index, 'platform')}.slug`,
             message: `must equal the slug being written ("${operation.slug}"); slugs never change`,
           });
           return;
@@ -97,7 +104,7 @@ export function planChangeSet(
           doc.events = [...(Array.isArray(doc.events) ? doc.events : []), operation.event];
         }
         if ((next as { slug?: unknown })?.slug !== operation.slug) {
-          errors.push({ field: `${at}.patch.slug`, message: 'a platform’s slug never changes' });
+          errors.push({ field: `${locate(index, 'patch')}.slug`, message: 'a platform’s slug never changes' });
           return;
         }
         break;
@@ -112,7 +119,15 @@ export function planChangeSet(
     }
     const parsed = PlatformDocument.safeParse(next);
     if (!parsed.success) {
-      errors.push(...zodErrors(parsed.error, operation.op === 'put' ? `${at}.platform` : `${at}.result`));
+      errors.push(
+        ...(operation.op === 'put'
+          ? zodErrors(parsed.error, locate(index, 'platform'))
+          : zodErrors(
+              parsed.error,
+              locate(index, 'patch'),
+              `once the ${{ retire: 'retirement', patch: 'merge patch', addEvent: 'event and its patch' }[operation.op]} is applied, the record's field `,
+            )),
+      );
       return;
     }
     working.set(operation.slug, parsed.data);

@@ -60,21 +60,27 @@ declare module 'fastify' {
      * with an ETag and Cache-Control; answers 304 when If-None-Match matches.
      */
     sendCachedJson(key: string, pinned: boolean, compute: () => unknown): FastifyReply;
+    /** The same for a body already rendered as text of the given content type. */
+    sendCached(key: string, pinned: boolean, contentType: string, render: () => string): FastifyReply;
   }
 }
 
 export const cachingPlugin = fp(async (app: FastifyInstance) => {
   const cache = new ResponseCache(4000, 64 * 1024 * 1024);
 
-  app.decorateReply('sendCachedJson', function (this: FastifyReply, key: string, pinned: boolean, compute: () => unknown) {
+  app.decorateReply('sendCached', function (this: FastifyReply, key: string, pinned: boolean, contentType: string, render: () => string) {
     let entry = cache.get(key);
     if (!entry) {
-      const body = JSON.stringify(compute());
+      const body = render();
       entry = { body, etag: etagOf(body) };
       cache.set(key, entry);
     }
     this.header('etag', entry.etag).header('cache-control', pinned ? IMMUTABLE : REVALIDATE);
-    return this.type('application/json; charset=utf-8').send(entry.body);
+    return this.type(contentType).send(entry.body);
+  });
+
+  app.decorateReply('sendCachedJson', function (this: FastifyReply, key: string, pinned: boolean, compute: () => unknown) {
+    return this.sendCached(key, pinned, 'application/json; charset=utf-8', () => JSON.stringify(compute()));
   });
 
   // Every successful GET gets an ETag (computed here when a route did not set one) and a 304 when

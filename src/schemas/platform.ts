@@ -247,24 +247,32 @@ export const AsOf = z
     version: z.int().describe('The registry version the answer was read at.'),
     at: IsoDate.nullable().describe('The day the answer applies to; null for the full record across all time.'),
   })
-  .meta({ id: 'AsOf', description: 'Server-managed: which registry version and which day a response describes. Ignored on writes.' });
+  .meta({ id: 'AsOf', description: 'Which registry version and which day a response describes.' });
 
-export const PlatformRecord = z.strictObject({ ...platformFields, revision: Revision, asOf: AsOf }).meta({
-  id: 'PlatformRecord',
-  description: 'A platform’s full record. With `at`, default periods, region rules and events are narrowed to what applied on that day.',
-});
+export const PlatformRecord = z
+  .strictObject({
+    ...platformFields,
+    revision: Revision,
+    at: IsoDate.nullable().describe(
+      'Server-managed: the day the record is narrowed to (`at`), or null for the full record. Ignored on writes.',
+    ),
+  })
+  .meta({
+    id: 'PlatformRecord',
+    description: 'A platform’s full record. With `at`, default periods, region rules and events are narrowed to what applied on that day.',
+  });
 export type PlatformRecord = z.infer<typeof PlatformRecord>;
 
 /**
  * A platform document as accepted by writes: exactly what `GET /v1/platforms/{slug}` returns, so a
- * read can be edited and written back. The server-managed `revision` and `asOf` are accepted and
+ * read can be edited and written back. The server-managed `revision` and `at` are accepted and
  * ignored.
  */
 export const PlatformInput = z
-  .strictObject({ ...platformFields, revision: z.unknown().optional(), asOf: z.unknown().optional() })
+  .strictObject({ ...platformFields, revision: z.unknown().optional(), at: z.unknown().optional() })
   .superRefine(checkReferences)
-  .transform(({ revision: _r, asOf: _a, ...doc }) => doc as PlatformDocument)
+  .transform(({ revision: _r, at: _a, ...doc }) => doc as PlatformDocument)
   .meta({
     id: 'PlatformInput',
-    description: 'A platform’s full record as written by editors. `revision` and `asOf` (server-managed) may be present and are ignored.',
+    description: 'A platform’s full record as written by editors. `revision` and `at` (server-managed) may be present and are ignored.',
   });

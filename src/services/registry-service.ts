@@ -1,5 +1,5 @@
 import type { NewChangeSet, RegistryStore, RevisionRow } from '../db/registry-store.js';
-import { diffDocuments, type JsonPatch, type PlannedRevision, planChangeSet, prefixPatch } from '../domain/change-sets.js';
+import { diffDocuments, type JsonPatch, type Locate, type PlannedRevision, planChangeSet, prefixPatch } from '../domain/change-sets.js';
 import { eventDate, narrowToDate, todayUtc } from '../domain/effective.js';
 import { resolveOptOut } from '../domain/resolve.js';
 import { badRequest, notFound, ProblemError } from '../errors.js';
@@ -48,6 +48,8 @@ export interface RecordInput {
   operations: Operation[];
   requestId?: string;
   revertOf?: number;
+  /** Where operations' fields are in the request, for error messages. */
+  locate?: Locate;
 }
 
 export interface RecordResult {
@@ -92,19 +94,20 @@ export class RegistryService {
     return rev;
   }
 
-  private record(rev: RevisionRow, version: number, at: string | undefined): PlatformRecord {
+  /** The record's body depends only on the revision and `at`, so its ETag changes only when the platform does. */
+  private record(rev: RevisionRow, at: string | undefined): PlatformRecord {
     const doc = this.store.document(rev);
     const recordedAt = this.store.changeSet(rev.version)?.recordedAt ?? '';
     return {
       ...(at ? narrowToDate(doc, at) : doc),
       revision: { version: rev.version, recordedAt },
-      asOf: { version, at: at ?? null },
+      at: at ?? null,
     };
   }
 
   getPlatform(slug: string, scope: ReadScope): PlatformRecord {
     const version = this.resolveVersion(scope.version);
-    return this.record(this.revisionOrThrow(slug, version), version, scope.at);
+    return this.record(this.revisionOrThrow(slug, version), scope.at);
   }
 
   /** The platform's revision version at the given registry version, for ETags and If-Match. */
@@ -352,10 +355,14 @@ export class RegistryService {
   /** Records a change set atomically: one transaction, one new version, or nothing at all. */
   recordChangeSet(input: RecordInput, extra: Partial<NewChangeSet> = {}): RecordResult {
     return this.store.transaction(() => {
-      const revisions = planChangeSet(input.operations, (slug) => {
-        const rev = this.store.revisionAt(slug, Number.MAX_SAFE_INTEGER);
-        return rev ? { document: this.store.document(rev), version: rev.version } : undefined;
-      });
+      const revisions = planChangeSet(
+        input.operations,
+        (slug) => {
+          const rev = this.store.revisionAt(slug, Number.MAX_SAFE_INTEGER);
+          return rev ? { document: this.store.document(rev), version: rev.version } : undefined;
+        },
+        input.locate,
+      );
       if (revisions.length === 0) {
         const version = this.store.currentVersion();
         return { version, recordedAt: this.store.changeSet(version)?.recordedAt ?? '', platforms: [], changed: false, revisions };

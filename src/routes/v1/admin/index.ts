@@ -1,0 +1,255 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AdminStore } from '../../../db/admin-store.js';
+import { inBody } from '../../../domain/change-sets.js';
+import { AuditList, EventWriteRequest, PlatformWriteResult, RevertRequest, WriteHeaders, WriteResult } from '../../../schemas/admin.js';
+import { ChangeSetRequest, MergePatch } from '../../../schemas/changes.js';
+import { PlatformInput } from '../../../schemas/platform.js';
+import { ChangeParams, CursorParam, LimitParam, SlugParams } from '../../../schemas/queries.js';
+import { decodeCursor, encodeCursor } from '../../../services/cursor.js';
+import { changeMessage, parseIfMatch, type WriteContext, type WriteResponse, WriteService } from '../../../services/write-service.js';
+import { problems } from '../common.js';
+
+const tags = ['Admin'];
+const security = [{ apiKey: [] }];
+const WRITE_ERRORS = [400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503] as const;
+
+function context(request: FastifyRequest, body: unknown): WriteContext {
+  const headers = request.headers;
+  return {
+    author: request.principal!.name,
+    requestId: request.id,
+    idempotencyKey: headers['idempotency-key'] as string | undefined,
+    fingerprint: JSON.stringify([
+      request.method,
+      request.url,
+      headers['if-match'] ?? null,
+      headers['x-change-message'] ?? null,
+      body ?? null,
+    ]),
+  };
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, out: WriteResponse & { replayed: boolean }) {
+  const body = out.body as { changed?: boolean; version?: number };
+  if (body.changed && !out.replayed) request.writtenVersion = body.version ?? null;
+  if (out.replayed) reply.header('idempotent-replayed', 'true');
+  return reply.code(out.status).headers(out.headers).send(out.body);
+}
+
+export const adminRoutes: FastifyPluginAsyncZod<{ admin: AdminStore }> = async (app, opts) => {
+  const writes = new WriteService(app.registry, opts.admin);
+  const editor = app.requireRole('editor');
+
+  // Bodies are JSON; PATCH bodies are JSON Merge Patch documents (RFC 7396). Anything else is a 415.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  /** A single-platform write: If-Match checked, then the operation recorded; answers with the platform after it. */
+  const platformWrite = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    slug: string,
+    message: string,
+    build: () => Parameters<WriteService['record']>[2],
+  ) => {
+    const ifMatch = parseIfMatch(request.headers['if-match'] as string | undefined);
+    const ctx = context(request, request.body);
+    const out = writes.execute(ctx, () => {
+      writes.checkIfMatch(slug, ifMatch);
+      const { result } = writes.record(ctx, message, build(), inBody);
+      const etag = writes.platformEtag(slug);
+      return writes.respond(result, { platform: app.registry.getPlatform(slug, {}) }, etag ? { etag } : {});
+    });
+    return send(request, reply, out);
+  };
+
+  app.post(
+    '/changes',
+    {
+      onRequest: editor,
+      schema: {
+        operationId: 'recordChangeSet',
+        summary: 'Record an atomic change set',
+        description:
+          'Applies every operation (put, patch, retire, addEvent) as one change set, one new registry version, in one transaction: all apply or none do. ' +
+          'Each operation may carry `ifVersion` (412 if the platform moved on). The message is in the body.',
+        tags,
+        security,
+        headers: WriteHeaders.omit({ 'x-change-message': true, 'if-match': true }),
+        body: ChangeSetRequest,
+        response: { 200: WriteResult, 201: WriteResult, ...problems(...WRITE_ERRORS) },
+      },
+    },
+    async (request, reply) => {
+      const ctx = context(request, request.body);
+      const out = writes.execute(ctx, () => writes.record(ctx, request.body.message, request.body.operations).response);
+      return send(request, reply, out);
+    },
+  );
+
+  app.put(
+    '/platforms/:slug',
+    {
+      onRequest: editor,
+      schema: {
+        operationId: 'putPlatform',
+        summary: 'Create or replace a platform',
+        description:
+          'The body is the platform record exactly as GET /v1/platforms/{slug} returns it (server-managed `revision` and `at` are ignored), so GET → edit → PUT round-trips. ' +
+          'Give the reason in the X-Change-Message header; send If-Match with the ETag you read to avoid overwriting someone else’s change.',
+        tags,
+        security,
+        params: SlugParams,
+        headers: WriteHeaders,
+        body: PlatformInput,
+        response: { 200: PlatformWriteResult, 201: PlatformWriteResult, ...problems(...WRITE_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), () => [
+        { op: 'put', slug: request.params.slug, platform: request.body },
+      ]),
+  );
+
+  app.patch(
+    '/platforms/:slug',
+    {
+      onRequest: editor,
+      schema: {
+        operationId: 'patchPlatform',
+        summary: 'Change part of a platform (JSON Merge Patch)',
+        description:
+          'Send an RFC 7396 JSON Merge Patch as `application/merge-patch+json`; arrays are replaced whole. The result is validated like a PUT. ' +
+          'Give the reason in the X-Change-Message header.',
+        tags,
+        security,
+        params: SlugParams,
+        headers: WriteHeaders,
+        body: MergePatch,
+        response: { 200: PlatformWriteResult, 201: PlatformWriteResult, ...problems(...WRITE_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), () => [
+        { op: 'patch', slug: request.params.slug, patch: request.body },
+      ]),
+  );
+
+  app.delete(
+    '/platforms/:slug',
+    {
+      onRequest: editor,
+      schema: {
+        operationId: 'retirePlatform',
+        summary: 'Retire a platform',
+        description:
+          'Marks it retired: it stays in history and in every earlier version; its slug is never reused. Give the reason in X-Change-Message.',
+        tags,
+        security,
+        params: SlugParams,
+        headers: WriteHeaders,
+        response: { 201: PlatformWriteResult, ...problems(...WRITE_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), () => [
+        { op: 'retire', slug: request.params.slug },
+      ]),
+  );
+
+  app.post(
+    '/platforms/:slug/events',
+    {
+      onRequest: editor,
+      schema: {
+        operationId: 'recordPolicyEvent',
+        summary: 'Record a policy event with the changes it brings',
+        description:
+          'Adds the event and applies `patch` (JSON Merge Patch) to the platform in the same change set. The message is in the body.',
+        tags,
+        security,
+        params: SlugParams,
+        headers: WriteHeaders.omit({ 'x-change-message': true }),
+        body: EventWriteRequest,
+        response: { 201: PlatformWriteResult, ...problems(...WRITE_ERRORS) },
+      },
+    },
+    async (request, reply) =>
+      platformWrite(request, reply, request.params.slug, request.body.message, () => [
+        { op: 'addEvent', slug: request.params.slug, event: request.body.event, patch: request.body.patch },
+      ]),
+  );
+
+  app.post(
+    '/changes/:version/revert',
+    {
+      onRequest: editor,
+      schema: {
+        operationId: 'revertChangeSet',
+        summary: 'Revert a change set',
+        description:
+          'Records a new version that puts every platform the change set touched back as it was before it (a platform it created is retired). ' +
+          '409 when a later change set touched the same platforms: revert that first.',
+        tags,
+        security,
+        params: ChangeParams,
+        headers: WriteHeaders.omit({ 'x-change-message': true, 'if-match': true }),
+        body: RevertRequest,
+        response: { 201: WriteResult, ...problems(...WRITE_ERRORS) },
+      },
+    },
+    async (request, reply) => {
+      const ctx = context(request, request.body);
+      const out = writes.execute(ctx, () =>
+        writes.respond(app.registry.revert(request.params.version, ctx.author, request.body.message, ctx.requestId)),
+      );
+      return send(request, reply, out);
+    },
+  );
+
+  app.get(
+    '/audit',
+    {
+      onRequest: app.requireRole('admin'),
+      schema: {
+        operationId: 'listAudit',
+        summary: 'The admin audit log',
+        description:
+          'Every admin request, accepted or refused, newest first: time, key name, route, status, outcome, resulting version, request id. Keys never appear.',
+        tags,
+        security,
+        querystring: z.strictObject({ limit: LimitParam, cursor: CursorParam }),
+        response: { 200: AuditList, ...problems(400, 401, 403, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const cursor = decodeCursor(request.query.cursor);
+      const rows = opts.admin.auditPage(cursor ? Number(cursor.k) : Number.MAX_SAFE_INTEGER, request.query.limit + 1);
+      const data = rows.slice(0, request.query.limit) as z.infer<typeof AuditList>['data'];
+      const last = data[data.length - 1];
+      return reply.header('cache-control', 'no-store').send({
+        data,
+        nextCursor: rows.length > request.query.limit && last ? encodeCursor({ v: 0, k: last.id }) : null,
+        asOf: { version: app.registry.store.currentVersion(), at: null },
+      });
+    },
+  );
+
+  // Every admin request is audited once its response is sent, whatever the outcome.
+  app.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode;
+    opts.admin.audit({
+      at: new Date().toISOString(),
+      keyName: request.principal?.name ?? null,
+      method: request.method,
+      route: request.routeOptions.url ?? request.url.split('?')[0] ?? request.url,
+      status,
+      outcome: status < 400 ? 'accepted' : status < 500 ? 'refused' : 'failed',
+      version: request.writtenVersion,
+      requestId: request.id,
+      ip: request.ip ?? null,
+    });
+  });
+};
