@@ -7,6 +7,7 @@ import { RegistryStore } from './db/registry-store.js';
 import { authPlugin } from './plugins/auth.js';
 import { cachingPlugin } from './plugins/caching.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { securityPlugin } from './plugins/security.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { healthRoutes } from './routes/health.js';
 import { adminRoutes } from './routes/v1/admin/index.js';
@@ -62,9 +63,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => db.$client.close());
 
   await app.register(errorsPlugin);
+  await app.register(securityPlugin, { config });
   await app.register(cachingPlugin);
   await app.register(swaggerPlugin);
-  await app.register(authPlugin, { admin });
+  await app.register(authPlugin, { admin, failureLimit: config.AUTH_FAILURE_LIMIT });
 
   await app.register(healthRoutes);
   await app.register(

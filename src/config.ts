@@ -9,6 +9,12 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Public reads a client may make per minute; 0 turns rate limiting off (the benchmark does). */
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(600),
+  /** Admin requests a client may make per minute; 0 turns it off. */
+  ADMIN_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(60),
+  /** Failed authentications a client may make per minute before it gets 429s; 0 turns it off. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(10),
+  /** Event-loop delay (ms) above which the server sheds load with 503; 0 turns it off. */
+  MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
   /** Trust X-Forwarded-* from a proxy in front: `true`, `false`, a hop count, or a list of addresses. */
   TRUST_PROXY: z
     .string()
@@ -38,5 +44,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), LOG_LEVEL: 'silent', RATE_LIMIT_MAX: 0, ...overrides };
+  return { ...loadConfig({}), LOG_LEVEL: 'silent', RATE_LIMIT_MAX: 0, ADMIN_RATE_LIMIT_MAX: 0, AUTH_FAILURE_LIMIT: 0, ...overrides };
 }

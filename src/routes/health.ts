@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ProblemError } from '../errors.js';
 import { Health } from '../schemas/responses.js';
 import { problems } from './v1/common.js';
 
@@ -16,6 +17,32 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (_request, reply) => {
       const version = app.registry.store.currentVersion();
+      return reply.header('cache-control', 'no-store').send({ status: 'ok' as const, version });
+    },
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        operationId: 'getReadiness',
+        summary: 'Readiness: can this instance answer from its database?',
+        description:
+          'Runs a query against the database; 503 problem when it cannot be read (e.g. the file is gone or the handle is closed).',
+        tags: ['Operations'],
+        response: { 200: Health, ...problems(503) },
+      },
+    },
+    async (_request, reply) => {
+      let version: number;
+      try {
+        app.db.$client.prepare('select 1').get();
+        version = app.registry.store.currentVersion();
+      } catch {
+        throw new ProblemError(503, 'service-unavailable', 'The database cannot be read; this instance is not ready.', {
+          headers: { 'retry-after': '5' },
+        });
+      }
       return reply.header('cache-control', 'no-store').send({ status: 'ok' as const, version });
     },
   );

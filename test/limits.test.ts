@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { Health } from '../src/schemas/responses.js';
+import { expectProblem, makeApp, parse } from './helpers.js';
+
+describe('rate limits', () => {
+  it('limits public reads per client per minute with a 429 problem and Retry-After', async () => {
+    const app = await makeApp({ RATE_LIMIT_MAX: 3 });
+    for (let i = 0; i < 3; i++) expect((await app.inject('/v1/platforms/linkedin')).statusCode).toBe(200);
+    const limited = await app.inject('/v1/regions');
+    const problem = expectProblem(limited, 429);
+    expect(problem.code).toBe('rate-limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // Another client is not affected.
+    expect((await app.inject({ url: '/v1/regions', remoteAddress: '10.9.9.9' })).statusCode).toBe(200);
+  });
+
+  it('turns the read limit off with RATE_LIMIT_MAX=0 but keeps the stricter admin limit', async () => {
+    const app = await makeApp({ RATE_LIMIT_MAX: 0, ADMIN_RATE_LIMIT_MAX: 2 });
+    for (let i = 0; i < 20; i++) expect((await app.inject('/v1/registry')).statusCode).toBe(200);
+    const key = app.admin.createKey('ed', 'editor').key;
+    const write = () =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/admin/changes',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { message: '', operations: [] },
+      });
+    expect((await write()).statusCode).toBe(400);
+    expect((await write()).statusCode).toBe(400);
+    const limited = await write();
+    expectProblem(limited, 429);
+    expect(limited.headers['retry-after']).toBeTruthy();
+  });
+
+  it('slows down key guessing: failed authentications get 429 after AUTH_FAILURE_LIMIT', async () => {
+    const app = await makeApp({ AUTH_FAILURE_LIMIT: 3 });
+    const key = app.admin.createKey('ed', 'editor').key;
+    const guess = (token: string) =>
+      app.inject({ method: 'POST', url: '/v1/admin/changes', headers: { authorization: `Bearer ${token}` }, payload: {} });
+    for (let i = 0; i < 3; i++) expectProblem(await guess(`oor_000000000000_${'a'.repeat(43)}`), 401);
+    const limited = await guess(key);
+    expect(expectProblem(limited, 429).detail).toMatch(/failed authentications/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // Other clients keep working.
+    const other = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/changes',
+      remoteAddress: '10.1.1.1',
+      headers: { authorization: `Bearer ${key}` },
+      payload: {},
+    });
+    expect(other.statusCode).toBe(400);
+  });
+});
+
+describe('body size, headers, CORS', () => {
+  it('refuses a body over BODY_LIMIT with a 413 problem and writes nothing', async () => {
+    const app = await makeApp({ BODY_LIMIT: 2048 });
+    const key = app.admin.createKey('ed', 'editor').key;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/changes',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ message: 'x'.repeat(5000), operations: [] }),
+    });
+    expectProblem(res, 413);
+    expect(parse(Health, await app.inject('/healthz')).version).toBe(1);
+  });
+
+  it('sends security headers on every response', async () => {
+    const app = await makeApp();
+    for (const url of ['/v1/platforms/linkedin', '/v1/platforms/nope']) {
+      const res = await app.inject(url);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+      expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
+  it('opens CORS for public reads and closes it for admin routes', async () => {
+    const app = await makeApp();
+    const read = await app.inject({ url: '/v1/platforms/linkedin', headers: { origin: 'chrome-extension://abc' } });
+    expect(read.headers['access-control-allow-origin']).toBe('*');
+    expect(String(read.headers['access-control-expose-headers'])).toMatch(/ETag/);
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/v1/platforms',
+      headers: { origin: 'https://example.org', 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    const admin = await app.inject({
+      method: 'OPTIONS',
+      url: '/v1/admin/changes',
+      headers: { origin: 'https://example.org', 'access-control-request-method': 'POST' },
+    });
+    expect(admin.headers['access-control-allow-origin']).toBeUndefined();
+    const adminPost = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/changes',
+      headers: { origin: 'https://example.org' },
+      payload: {},
+    });
+    expect(adminPost.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('health and readiness', () => {
+  it('reports ready while the database answers, and 503 problem when it cannot be read', async () => {
+    const app = await makeApp();
+    expect(parse(Health, await app.inject('/readyz'))).toEqual({ status: 'ok', version: 1 });
+    app.db.$client.close();
+    const res = await app.inject('/readyz');
+    expect(expectProblem(res, 503).detail).not.toMatch(/sqlite|SQL|Error:/i);
+    expect(res.headers['retry-after']).toBe('5');
+    // A read that needs the database fails without leaking internals either.
+    const read = await app.inject('/v1/platforms/linkedin');
+    const problem = expectProblem(read, 500);
+    expect(problem.detail).not.toMatch(/database|sqlite|at .*\.ts/i);
+  });
+});
