@@ -272,6 +272,20 @@ describe('GET /v1/platforms/{slug}/opt-out', () => {
     expect(us.decidedBy?.kind).toBe('setting_default');
   });
 
+  it('Meta in Germany: no training before the 2024 plan or during the pause, an objection form from 2025-05-27', async () => {
+    const app = await makeApp();
+    const on = async (at: string) => parse(OptOutAnswer, await app.inject(`/v1/platforms/facebook/opt-out?region=DE&at=${at}`));
+    expect((await on('2024-06-01')).trainingByDefault).toBe(false);
+    expect((await on('2024-10-01')).trainingByDefault).toBe(false);
+    const after = await on('2025-06-01');
+    expect(after.trainingByDefault).toBe(true);
+    expect(after.settings.every((s) => s.mechanism === 'form')).toBe(true);
+    // Outside Europe there is no opt-out at all.
+    const us = parse(OptOutAnswer, await app.inject('/v1/platforms/facebook/opt-out?region=US&at=2025-06-01'));
+    expect(us.trainingByDefault).toBe(true);
+    expect(us.settings.every((s) => s.defaultState === 'no_choice' && s.mechanism === 'none')).toBe(true);
+  });
+
   it('gives steps only for the device asked for', async () => {
     const app = await makeApp();
     const all = parse(OptOutAnswer, await app.inject('/v1/platforms/linkedin/opt-out?region=US'));
