@@ -33,12 +33,30 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** Seed directory to load into an empty registry (default `seed/platforms`); false to skip. */
   seedDir?: string | false;
+  /** Where logs go (default stdout); tests capture them to check what is logged. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Builds the app (plugins and routes) on the configured database, without listening. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
+    logger:
+      config.LOG_LEVEL === 'silent'
+        ? false
+        : {
+            level: config.LOG_LEVEL,
+            // Keys must never reach a log, even if a serializer starts including headers.
+            redact: ['req.headers.authorization', 'headers.authorization', 'authorization'],
+            // …and a key pasted into a URL by mistake is masked too.
+            serializers: {
+              req: (request: { method: string; url: string; ip?: string }) => ({
+                method: request.method,
+                url: request.url.replace(/oor_[0-9a-f]{12}_[\w-]+/g, 'oor_[redacted]'),
+                remoteAddress: request.ip,
+              }),
+            },
+            ...(options.logStream ? { stream: options.logStream } : {}),
+          },
     bodyLimit: config.BODY_LIMIT,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     // A hop count is accepted by fastify at run time though its types only name boolean and string.

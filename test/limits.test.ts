@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Health } from '../src/schemas/responses.js';
 import { expectProblem, makeApp, parse } from './helpers.js';
@@ -118,5 +119,30 @@ describe('health and readiness', () => {
     const read = await app.inject('/v1/platforms/linkedin');
     const problem = expectProblem(read, 500);
     expect(problem.detail).not.toMatch(/database|sqlite|at .*\.ts/i);
+  });
+});
+
+describe('secrets', () => {
+  it('never writes an API key to the log, accepted or refused', async () => {
+    let logged = '';
+    const logStream = new Writable({
+      write(chunk, _encoding, done) {
+        logged += chunk.toString();
+        done();
+      },
+    });
+    const app = await makeApp({ LOG_LEVEL: 'trace' }, { logStream });
+    const key = app.admin.createKey('ed', 'editor').key;
+    const secret = key.split('_')[2]!;
+    await app.inject({
+      method: 'POST',
+      url: '/v1/admin/changes',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { message: 'm', operations: [{ op: 'patch', slug: 'x', patch: { name: 'Y' } }] },
+    });
+    await app.inject({ method: 'POST', url: '/v1/admin/changes', headers: { authorization: `Bearer ${key}x` }, payload: {} });
+    await app.inject({ url: `/v1/platforms/x?cursor=${key}` });
+    expect(logged).toContain('incoming request');
+    expect(logged).not.toContain(secret);
   });
 });
