@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AdminStore } from '../src/db/admin-store.js';
+import { openDatabase } from '../src/db/client.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(port: number): Promise<void> {
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not become healthy');
+}
+
+describe('graceful shutdown', () => {
+  it('finishes a request already in flight on SIGTERM, then exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shutdown-'));
+    const database = join(dir, 'registry.sqlite');
+    const db = openDatabase(database);
+    const key = new AdminStore(db).createKey('ed', 'editor').key;
+    db.$client.close();
+
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: { ...process.env, DATABASE_PATH: database, PORT: String(port), LOG_LEVEL: 'warn', ADMIN_RATE_LIMIT_MAX: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(child);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitForHealth(port);
+
+    const body = JSON.stringify({
+      message: 'Written across a shutdown',
+      operations: [{ op: 'patch', slug: 'x', patch: { name: 'X (shutdown test)' } }],
+    });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/admin/changes',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      // Send half the body, so the request is certainly in flight when the signal arrives.
+      req.write(body.slice(0, 20));
+      setTimeout(() => {
+        child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(20)), 300);
+      }, 300);
+    });
+
+    const answered = await response;
+    expect(answered.status).toBe(201);
+    expect(JSON.parse(answered.body)).toMatchObject({ changed: true, version: 2 });
+    expect(await exited).toBe(0);
+
+    // The acknowledged write is on disk.
+    const reopened = openDatabase(database);
+    const row = reopened.$client.prepare('select author, message from change_sets where version = 2').get();
+    reopened.$client.close();
+    expect(row).toEqual({ author: 'ed', message: 'Written across a shutdown' });
+  });
+});
