@@ -34,7 +34,11 @@ export interface NewChangeSet {
   revisions: NewRevision[];
 }
 
-const MAX_PARSED = 4096;
+/**
+ * Parsed documents kept in memory, bounded by the size of their JSON text (parsed objects take a
+ * few times that), so memory stays flat however many platforms and revisions there are.
+ */
+const MAX_PARSED_JSON_BYTES = 8 * 1024 * 1024;
 
 /** Text a `q` search matches: slug, name, owner and the names of settings, lower-cased. */
 export function searchTextOf(doc: PlatformDocument): string {
@@ -46,18 +50,17 @@ export function searchTextOf(doc: PlatformDocument): string {
  * version N is its latest revision with `version <= N`, found with one seek on (slug, version).
  */
 export class RegistryStore {
-  private readonly parsed = new Map<number, PlatformDocument>();
+  private readonly parsed = new Map<number, { doc: PlatformDocument; bytes: number }>();
+  private parsedBytes = 0;
+  private readonly currentVersionStmt;
   private readonly stmts;
 
   constructor(readonly db: Db) {
     const v = sql.placeholder('version');
     const latestAt = (slugCol: typeof platforms.slug) =>
       sql`(select ${platformRevisions.id} from ${platformRevisions} where ${platformRevisions.slug} = ${slugCol} and ${platformRevisions.version} <= ${v} order by ${platformRevisions.version} desc limit 1)`;
+    this.currentVersionStmt = db.$client.prepare('select max(version) from change_sets').pluck();
     this.stmts = {
-      currentVersion: db
-        .select({ version: sql<number | null>`max(${changeSets.version})` })
-        .from(changeSets)
-        .prepare(),
       changeSet: db.select().from(changeSets).where(eq(changeSets.version, v)).prepare(),
       revisionAt: db
         .select()
@@ -117,8 +120,9 @@ export class RegistryStore {
     };
   }
 
+  /** Asked on every read (it keys the response cache), so it is a raw prepared statement. */
   currentVersion(): number {
-    return this.stmts.currentVersion.get()?.version ?? 0;
+    return (this.currentVersionStmt.get() as number | null) ?? 0;
   }
 
   changeSet(version: number): ChangeSetRow | undefined {
@@ -132,11 +136,20 @@ export class RegistryStore {
 
   /** Parsed document of a revision; revisions are immutable, so parses are cached by id. */
   document(rev: RevisionRow): PlatformDocument {
-    let doc = this.parsed.get(rev.id);
-    if (!doc) {
-      doc = JSON.parse(rev.document) as PlatformDocument;
-      if (this.parsed.size >= MAX_PARSED) this.parsed.delete(this.parsed.keys().next().value as number);
-      this.parsed.set(rev.id, doc);
+    const hit = this.parsed.get(rev.id);
+    if (hit) {
+      this.parsed.delete(rev.id);
+      this.parsed.set(rev.id, hit);
+      return hit.doc;
+    }
+    const doc = JSON.parse(rev.document) as PlatformDocument;
+    const bytes = rev.document.length;
+    this.parsed.set(rev.id, { doc, bytes });
+    this.parsedBytes += bytes;
+    for (const [id, entry] of this.parsed) {
+      if (this.parsedBytes <= MAX_PARSED_JSON_BYTES || id === rev.id) break;
+      this.parsed.delete(id);
+      this.parsedBytes -= entry.bytes;
     }
     return doc;
   }
@@ -171,6 +184,17 @@ export class RegistryStore {
   /** Revisions written by change sets `from < version <= to`. */
   revisionsBetween(from: number, to: number): RevisionRow[] {
     return this.stmts.revisionsBetween.all({ from, to });
+  }
+
+  /** Slugs of the platforms a change set touched. */
+  slugsChangedAt(version: number): string[] {
+    return this.db
+      .select({ slug: platformRevisions.slug })
+      .from(platformRevisions)
+      .where(eq(platformRevisions.version, version))
+      .orderBy(asc(platformRevisions.slug))
+      .all()
+      .map((r) => r.slug);
   }
 
   slugCreatedVersion(slug: string): number | undefined {

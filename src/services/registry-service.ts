@@ -1,4 +1,4 @@
-import type { NewChangeSet, RegistryStore, RevisionRow } from '../db/registry-store.js';
+import type { ChangeSetRow, NewChangeSet, RegistryStore, RevisionRow } from '../db/registry-store.js';
 import { diffDocuments, type JsonPatch, type Locate, type PlannedRevision, planChangeSet, prefixPatch } from '../domain/change-sets.js';
 import { eventDate, narrowToDate, todayUtc } from '../domain/effective.js';
 import { resolveOptOut } from '../domain/resolve.js';
@@ -274,15 +274,7 @@ export class RegistryService {
     };
   }
 
-  private changeEntry(version: number): ChangeEntry {
-    const cs = this.store.changeSet(version);
-    if (!cs)
-      throw new ProblemError(
-        404,
-        'version-not-found',
-        `There is no change set for version ${version}; the current version is ${this.store.currentVersion()}.`,
-      );
-    const revisions = this.store.revisionsBetween(version - 1, version);
+  private changeEntry(cs: ChangeSetRow, revisions: RevisionRow[]): ChangeEntry {
     return {
       version: cs.version,
       recordedAt: cs.recordedAt,
@@ -295,13 +287,29 @@ export class RegistryService {
   }
 
   change(version: number): ChangeEntry {
-    return this.changeEntry(version);
+    const cs = this.store.changeSet(version);
+    if (!cs) {
+      throw new ProblemError(
+        404,
+        'version-not-found',
+        `There is no change set for version ${version}; the current version is ${this.store.currentVersion()}.`,
+      );
+    }
+    return this.changeEntry(cs, this.store.revisionsBetween(version - 1, version));
   }
 
   changes(opts: { after: number; limit: number; platform?: string }) {
     const version = this.store.currentVersion();
     const rows = this.store.changesAfter(opts.after, version, opts.limit + 1);
-    const data = rows.slice(0, opts.limit).map((cs) => this.changeEntry(cs.version));
+    const page = rows.slice(0, opts.limit);
+    // One query for the revisions of the whole page, grouped by version.
+    const byVersion = new Map<number, RevisionRow[]>();
+    if (page.length > 0) {
+      for (const rev of this.store.revisionsBetween(page[0]!.version - 1, page[page.length - 1]!.version)) {
+        byVersion.set(rev.version, [...(byVersion.get(rev.version) ?? []), rev]);
+      }
+    }
+    const data = page.map((cs) => this.changeEntry(cs, byVersion.get(cs.version) ?? []));
     const last = data[data.length - 1];
     return {
       data,
@@ -323,7 +331,7 @@ export class RegistryService {
   info() {
     const version = this.store.currentVersion();
     const docs = Object.values(this.documentsAt(version));
-    const last = version > 0 ? this.changeEntry(version) : null;
+    const lastSet = version > 0 ? this.store.changeSet(version) : undefined;
     const sum = (f: (d: PlatformDocument) => number) => docs.reduce((n, d) => n + f(d), 0);
     return {
       version,
@@ -338,14 +346,14 @@ export class RegistryService {
         events: sum((d) => d.events.length),
         sources: sum((d) => d.sources.length),
       },
-      lastChange: last
+      lastChange: lastSet
         ? {
-            version: last.version,
-            recordedAt: last.recordedAt,
-            author: last.author,
-            message: last.message,
-            revertOf: last.revertOf,
-            platforms: last.platforms,
+            version: lastSet.version,
+            recordedAt: lastSet.recordedAt,
+            author: lastSet.author,
+            message: lastSet.message,
+            revertOf: lastSet.revertOf,
+            platforms: this.store.slugsChangedAt(version),
           }
         : null,
       license: DATA_LICENSE,
