@@ -18,6 +18,7 @@ import { feedRoutes } from './routes/v1/feeds.js';
 import { platformRoutes } from './routes/v1/platforms/index.js';
 import { regionRoutes } from './routes/v1/regions/index.js';
 import { registryRoutes } from './routes/v1/registry/index.js';
+import { webRoutes } from './routes/web/index.js';
 import { seedIfEmpty } from './seed/load.js';
 import { RegistryService } from './services/registry-service.js';
 
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(authPlugin, { admin, failureLimit: config.AUTH_FAILURE_LIMIT });
 
   await app.register(healthRoutes);
+  await app.register(webRoutes);
   await app.register(
     async (v1) => {
       await v1.register(platformRoutes, { prefix: '/platforms' });

@@ -6,7 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { ProblemError } from '../errors.js';
-import { sendProblem } from './errors.js';
 
 const isAdmin = (url: string) => url.startsWith('/v1/admin');
 
@@ -58,8 +57,10 @@ export const securityPlugin = fp(async (app: FastifyInstance, opts: { config: Co
     await app.register(underPressure, {
       maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY_MS,
       retryAfter: 10,
-      pressureHandler: (request, reply, type, value) => {
-        sendProblem(request, reply, 503, 'service-unavailable', `The server is overloaded (${type} ${value}); retry in a few seconds.`, {
+      // Thrown, not sent: when the handler returns nothing under-pressure lets the request carry on
+      // (body parsing, even the route), which could overwrite the 503's status or run a shed write.
+      pressureHandler: (_request, _reply, type, value) => {
+        throw new ProblemError(503, 'service-unavailable', `The server is overloaded (${type} ${value}); retry in a few seconds.`, {
           headers: { 'retry-after': '10' },
         });
       },

@@ -3,6 +3,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { type ProblemCode, problemTitle } from '../errors.js';
+import { problems } from '../routes/v1/common.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -32,6 +34,99 @@ function pruneUnusedComponents(input: OpenApiDocument): OpenApiDocument {
   visit(document.paths);
   const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
   return { ...input, components: { ...document.components, schemas: kept } } as OpenApiDocument;
+}
+
+/**
+ * @fastify/swagger drops every keyword beside a `$ref` in a parameter (OpenAPI 3.0 rules), which
+ * loses the description and examples of parameters typed by a named schema (`device`, `at`, …);
+ * wrapping the reference in `allOf` keeps them.
+ */
+const transform: typeof jsonSchemaTransform = (input) => {
+  const output = jsonSchemaTransform(input);
+  const schema = output.schema as Record<string, { properties?: Record<string, Record<string, unknown>> } | undefined>;
+  for (const part of ['querystring', 'params', 'headers']) {
+    const properties = schema?.[part]?.properties ?? {};
+    for (const [name, { $ref, ...rest }] of Object.entries(properties)) {
+      if ($ref && Object.keys(rest).length > 0) properties[name] = { ...rest, allOf: [{ $ref }] };
+    }
+  }
+  return output;
+};
+
+/** The problem `code` an example of each error status shows. */
+const EXAMPLE_CODES: Record<string, ProblemCode> = {
+  400: 'validation-failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  412: 'precondition-failed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  422: 'validation-failed',
+  428: 'precondition-required',
+  429: 'rate-limited',
+  503: 'service-unavailable',
+};
+
+type Json = Record<string, unknown>;
+interface OperationObject {
+  security?: unknown[];
+  parameters?: { name: string; in: string; example?: unknown; schema?: { allOf?: unknown[]; example?: unknown } }[];
+  requestBody?: unknown;
+  responses: Record<string, { description?: string; content?: Record<string, { schema?: { $ref?: string }; example?: unknown }> }>;
+}
+
+/**
+ * Completes what every operation should state: its security (`[]` for the public reads, which need
+ * no key), 429 (the rate limit applies to every route), an example for each problem response, and
+ * a description of the success response taken from its schema.
+ */
+function completeOperations(input: OpenApiDocument): OpenApiDocument {
+  const document = input as { paths?: Record<string, Record<string, OperationObject>>; components?: { schemas?: Record<string, Json> } };
+  const schemas = document.components?.schemas ?? {};
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      operation.security ??= [];
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.schema?.example !== undefined && parameter.example === undefined) {
+          parameter.example = parameter.schema.example;
+          delete parameter.schema.example;
+        }
+        // The parameter now carries the description and examples; a bare reference is enough again.
+        if (parameter.schema?.allOf?.length === 1 && Object.keys(parameter.schema).length === 1)
+          parameter.schema = parameter.schema.allOf[0] as typeof parameter.schema;
+      }
+      operation.responses['429'] ??= {
+        ...problems(429)[429],
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
+      const instance = `${path.replace('{slug}', 'no-such-platform').replace('{version}', '7')}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21`;
+      const first = operation.parameters?.[0];
+      const field = operation.requestBody || !first ? 'body' : `${first.in}.${first.name}`;
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const media = response.content?.['application/problem+json'];
+        const code = EXAMPLE_CODES[status];
+        if (media && code) {
+          media.example ??= {
+            type: `/problems/${code}`,
+            title: problemTitle(code),
+            status: Number(status),
+            detail: response.description ?? problemTitle(code),
+            instance,
+            code,
+            ...(status === '400' || status === '422' ? { errors: [{ field, message: 'is not valid' }] } : {}),
+          };
+        }
+        const ref = Object.values(response.content ?? {})[0]?.schema?.$ref?.replace('#/components/schemas/', '');
+        const described = ref ? schemas[ref]?.description : undefined;
+        if (status.startsWith('2') && response.description === 'Default Response' && typeof described === 'string') {
+          response.description = described;
+        }
+      }
+    }
+  }
+  return input;
 }
 
 /** OpenAPI 3.1 generated from the routes' zod schemas; served at /openapi.json, rendered at /docs. */
@@ -65,8 +160,8 @@ export const swaggerPlugin = fp(async (app: FastifyInstance) => {
         },
       },
     },
-    transform: jsonSchemaTransform,
-    transformObject: (document) => pruneUnusedComponents(jsonSchemaTransformObject(document)),
+    transform,
+    transformObject: (document) => completeOperations(pruneUnusedComponents(jsonSchemaTransformObject(document))),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });

@@ -2,11 +2,31 @@ import { z } from 'zod';
 import { NonEmptyText, Slug } from './common.js';
 import { PlatformInput, PolicyEvent } from './platform.js';
 
-export const MergePatch = z.record(z.string(), z.unknown()).meta({
-  id: 'MergePatch',
-  description:
-    'An RFC 7396 JSON Merge Patch of a platform document: members replace, `null` removes, objects merge; arrays are replaced whole.',
-});
+/** Nesting a merge patch may have; a platform document is 6 levels deep, and deeper JSON would only exhaust the stack later. */
+const MAX_PATCH_DEPTH = 32;
+
+/** Whether no object or array in `value` is nested more than `max` levels deep (iterative: deep input must not overflow here). */
+function withinDepth(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [node, depth] = next;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return false;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+export const MergePatch = z
+  .record(z.string(), z.unknown())
+  .refine((patch) => withinDepth(patch, MAX_PATCH_DEPTH), {
+    message: `must not be nested more than ${MAX_PATCH_DEPTH} levels deep (a platform record is far shallower)`,
+  })
+  .meta({
+    id: 'MergePatch',
+    description:
+      'An RFC 7396 JSON Merge Patch of a platform document: members replace, `null` removes, objects merge; arrays are replaced whole.',
+  });
 
 const ifVersion = z
   .int()

@@ -2,17 +2,20 @@ import { z } from 'zod';
 import { isRegionCode } from '../domain/regions.js';
 import { DefaultState, Device, EventKind, IsoDate, Slug, Version } from './common.js';
 
-export const VersionParam = Version.optional().describe(
-  'Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.',
-);
-export const AtParam = IsoDate.optional().describe('Answer for this day (YYYY-MM-DD): what was in effect then.');
+export const VersionParam = Version.optional()
+  .describe('Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.')
+  .meta({ examples: [1] });
+export const AtParam = IsoDate.optional()
+  .describe('Answer for this day (YYYY-MM-DD): what was in effect then.')
+  .meta({ examples: ['2024-10-01'] });
 export const LimitParam = z.coerce
   .number({ error: 'must be an integer from 1 to 200' })
   .int('must be an integer from 1 to 200')
   .min(1, 'must be an integer from 1 to 200')
   .max(200, 'must be an integer from 1 to 200')
   .default(50)
-  .describe('Page size, 1 to 200.');
+  .describe('Page size, 1 to 200.')
+  .meta({ examples: [20] });
 export const CursorParam = z.string().max(512).optional().describe('The `nextCursor` of the previous page.');
 
 export const RegionParam = z
@@ -22,10 +25,15 @@ export const RegionParam = z
   .refine(isRegionCode, 'must be an ISO 3166-1 alpha-2 country code (e.g. DE, GB) or a region group (EU, EEA); GET /v1/regions lists them')
   .describe('The person’s country (ISO 3166-1 alpha-2, e.g. DE) or a region group (EU, EEA).');
 
-export const SlugParams = z.strictObject({ slug: Slug.describe('The platform’s slug, e.g. `linkedin`.') });
+export const SlugParams = z.strictObject({ slug: Slug.describe('The platform’s slug, e.g. `linkedin`.').meta({ examples: ['linkedin'] }) });
 
 export const PlatformListQuery = z.strictObject({
-  category: z.string().max(40).optional().describe('Only platforms of this category.'),
+  category: z
+    .string()
+    .max(40)
+    .optional()
+    .describe('Only platforms of this category.')
+    .meta({ examples: ['social'] }),
   status: z.enum(['active', 'retired']).optional().describe('Only active platforms, or only retired ones.'),
   q: z
     .string()
@@ -33,12 +41,17 @@ export const PlatformListQuery = z.strictObject({
     .min(1)
     .max(100)
     .optional()
-    .describe('Text that must occur in the slug, name, owner or a setting’s name (case-insensitive).'),
-  region: RegionParam.optional().describe(
-    'Resolve defaults for people in this country or region group (affects `defaultState` and each item’s `trainingByDefault`).',
-  ),
-  device: Device.optional().describe('Only platforms with documented opt-out steps for this device.'),
-  defaultState: DefaultState.optional().describe('Only platforms with a setting whose default (for `region`, on `at`) is this.'),
+    .describe('Text that must occur in the slug, name, owner or a setting’s name (case-insensitive).')
+    .meta({ examples: ['linked'] }),
+  region: RegionParam.optional()
+    .describe('Resolve defaults for people in this country or region group (affects `defaultState` and each item’s `trainingByDefault`).')
+    .meta({ example: 'GB' }), // not `examples`: zod drops those from transforming schemas' input side
+  device: Device.optional()
+    .describe('Only platforms with documented opt-out steps for this device.')
+    .meta({ examples: ['android'] }),
+  defaultState: DefaultState.optional()
+    .describe('Only platforms with a setting whose default (for `region`, on `at`) is this.')
+    .meta({ examples: ['opted_in'] }),
   at: AtParam,
   version: VersionParam,
   limit: LimitParam,
@@ -48,10 +61,12 @@ export const PlatformListQuery = z.strictObject({
 export const PlatformQuery = z.strictObject({ at: AtParam, version: VersionParam });
 
 export const OptOutQuery = z.strictObject({
-  region: RegionParam.optional().describe(
-    'The person’s country (ISO 3166-1 alpha-2) or a region group. Without it, no region rule is applied.',
-  ),
-  device: Device.optional().describe('The device to give steps for. Without it, steps for every device are returned.'),
+  region: RegionParam.optional()
+    .describe('The person’s country (ISO 3166-1 alpha-2) or a region group. Without it, no region rule is applied.')
+    .meta({ example: 'DE' }),
+  device: Device.optional()
+    .describe('The device to give steps for. Without it, steps for every device are returned.')
+    .meta({ examples: ['ios'] }),
   at: AtParam.describe('The day to answer for; today (UTC) when omitted.'),
   version: VersionParam,
 });
@@ -59,15 +74,21 @@ export const OptOutQuery = z.strictObject({
 export const HistoryQuery = z.strictObject({ version: VersionParam, limit: LimitParam, cursor: CursorParam });
 
 export const DiffQuery = z.strictObject({
-  from: Version.describe('Registry version to diff from.'),
-  to: Version.describe('Registry version to diff to.'),
+  from: Version.describe('Registry version to diff from.').meta({ examples: [1] }),
+  to: Version.describe('Registry version to diff to.').meta({ examples: [2] }),
 });
 
 export const EventsQuery = z.strictObject({
-  platform: Slug.optional().describe('Only events of this platform.'),
-  kind: EventKind.optional(),
-  since: IsoDate.optional().describe('Only events dated on or after this day.'),
-  until: IsoDate.optional().describe('Only events dated on or before this day.'),
+  platform: Slug.optional()
+    .describe('Only events of this platform.')
+    .meta({ examples: ['linkedin'] }),
+  kind: EventKind.optional().meta({ examples: ['regulator_action'] }),
+  since: IsoDate.optional()
+    .describe('Only events dated on or after this day.')
+    .meta({ examples: ['2024-09-01'] }),
+  until: IsoDate.optional()
+    .describe('Only events dated on or before this day.')
+    .meta({ examples: ['2025-12-31'] }),
   version: VersionParam,
   limit: LimitParam,
   cursor: CursorParam,
@@ -80,9 +101,10 @@ export const ChangesQuery = z.strictObject({
     .min(0, 'must be a registry version (integer ≥ 0)')
     .max(Number.MAX_SAFE_INTEGER)
     .default(0)
-    .describe('Return change sets after this version (0: from the start). Pass the previous page’s `nextCursor`.'),
+    .describe('Return change sets after this version (0: from the start). Pass the previous page’s `nextCursor`.')
+    .meta({ examples: [0] }),
   limit: LimitParam,
 });
 
-export const ChangeParams = z.strictObject({ version: Version.describe('The registry version.') });
+export const ChangeParams = z.strictObject({ version: Version.describe('The registry version.').meta({ examples: [1] }) });
 export const ExportQuery = z.strictObject({ version: VersionParam });

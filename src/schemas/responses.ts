@@ -173,4 +173,8 @@ export const ExportDocument = z
   })
   .meta({ id: 'Export', description: 'The whole registry at one version.' });
 
-export const Health = z.object({ status: z.literal('ok'), version: z.int() }).meta({ id: 'Health' });
+export const Health = z.object({ status: z.literal('ok'), version: z.int() }).meta({
+  id: 'Health',
+  description: 'The instance is up and can read the registry, at this registry version.',
+  examples: [{ status: 'ok', version: 42 }],
+});
