@@ -127,7 +127,10 @@ describe('the generated TypeScript client against the real server', () => {
     const before = await editor.GET('/v1/platforms/{slug}', { params: { path: { slug: 'x' } } });
     const etag = before.response.headers.get('etag')!;
     const written = await editor.PATCH('/v1/admin/platforms/{slug}', {
-      params: { path: { slug: 'x' }, header: { 'if-match': etag, 'x-change-message': encodeURIComponent('Re-verified X through the client') } },
+      params: {
+        path: { slug: 'x' },
+        header: { 'if-match': etag, 'x-change-message': encodeURIComponent('Re-verified X through the client') },
+      },
       body: { lastVerified: '2026-11-20' },
       headers: { 'content-type': 'application/merge-patch+json' },
     });
