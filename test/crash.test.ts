@@ -1,0 +1,220 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AdminStore } from '../src/db/admin-store.js';
+import { openDatabase } from '../src/db/client.js';
+import { ChangeEntry } from '../src/schemas/changes.js';
+import { PlatformRecord } from '../src/schemas/platform.js';
+import { ChangeList, RegistryInfo } from '../src/schemas/responses.js';
+
+/**
+ * Crash safety on the real server: a child process on a SQLite file takes concurrent admin writes
+ * over HTTP and is killed with SIGKILL mid-stream. After a restart on the same file every write that
+ * was acknowledged with a 2xx is there, versions are contiguous, and the file passes integrity_check.
+ */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WORKERS = ['linkedin', 'facebook', 'instagram', 'x'];
+const KILL_AFTER_WRITES = 150;
+const KILL_AFTER_MS = 1_000;
+/** Even on a slow machine, enough writes to make the check mean something. */
+const MIN_WRITES = 20;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output: () => string;
+}
+
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+});
+
+/** `node --import tsx src/server.ts` on `databasePath`; resolves once /healthz answers. */
+async function startServer(databasePath: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_PATH: databasePath,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '0',
+      ADMIN_RATE_LIMIT_MAX: '0',
+      AUTH_FAILURE_LIMIT: '0',
+      // Shedding load on a busy CI machine would refuse writes; it is not what this test is about.
+      MAX_EVENT_LOOP_DELAY_MS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((done) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      done(code);
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, child, exited, output: () => output };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the server did not answer /healthz within 20 s:\n${output}`);
+}
+
+async function getJson(url: string): Promise<unknown> {
+  const res = await fetch(url);
+  expect(res.status, url).toBe(200);
+  return res.json();
+}
+
+interface Write {
+  slug: string;
+  summary: string;
+  version?: number;
+}
+
+describe('crash safety', () => {
+  it('keeps every acknowledged write through a SIGKILL mid-stream, with contiguous versions and a sound file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crash-'));
+    try {
+      const databasePath = join(dir, 'registry.sqlite');
+      // The key is created before the server starts, on the same file (migrated here, seeded by the server).
+      const setupDb = openDatabase(databasePath);
+      const key = new AdminStore(setupDb).createKey('crash-editor', 'editor').key;
+      setupDb.$client.close();
+
+      let server = await startServer(databasePath);
+      const seedVersion = RegistryInfo.parse(await getJson(`${server.url}/v1/registry`)).version;
+      const acknowledged: Write[] = [];
+      /** Per worker, the write sent but not acknowledged when the server died: it may or may not have committed. */
+      const inFlight = new Map<string, Write>();
+      const started = Date.now();
+      let killed = false;
+      let killedAfterMs = 0;
+
+      const worker = async (slug: string, index: number) => {
+        for (let n = 0; !killed; n++) {
+          const write: Write = { slug, summary: `Crash test: worker ${index}, write ${n}, ${slug}.` };
+          inFlight.set(slug, write);
+          try {
+            const res = await fetch(`${server.url}/v1/admin/changes`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+              body: JSON.stringify({
+                message: `crash test ${index}/${n}`,
+                operations: [{ op: 'patch', slug, patch: { summary: write.summary } }],
+              }),
+            });
+            const body = (await res.json()) as { version?: number };
+            // Anything but a 201 before the kill is a failure of its own, not a crash effect.
+            if (res.status !== 201) throw new Error(`write answered ${res.status}: ${JSON.stringify(body)}`);
+            acknowledged.push({ ...write, version: body.version });
+            inFlight.delete(slug);
+          } catch (error) {
+            if (killed) return; // the connection died with the server: this write stays in flight
+            throw error;
+          }
+          const enough =
+            acknowledged.length >= KILL_AFTER_WRITES || (Date.now() - started >= KILL_AFTER_MS && acknowledged.length >= MIN_WRITES);
+          if (!killed && enough) {
+            killed = true;
+            killedAfterMs = Date.now() - started;
+            server.child.kill('SIGKILL');
+          }
+        }
+      };
+      await Promise.all(WORKERS.map((slug, i) => worker(slug, i)));
+      expect(await server.exited).toBeNull(); // killed by a signal, no exit code
+      expect(server.child.signalCode).toBe('SIGKILL');
+      expect(acknowledged.length).toBeGreaterThanOrEqual(MIN_WRITES);
+      // Workers never pause between writes, so every worker but the one that pulled the trigger was mid-request.
+      expect(inFlight.size).toBe(WORKERS.length - 1);
+      // The process died with its log not checkpointed: recovery has to read the WAL.
+      expect(existsSync(`${databasePath}-wal`)).toBe(true);
+      expect(statSync(`${databasePath}-wal`).size).toBeGreaterThan(0);
+
+      server = await startServer(databasePath);
+      const finalVersion = RegistryInfo.parse(await getJson(`${server.url}/v1/registry`)).version;
+
+      // Contiguous versions 1..final, one change set each.
+      const versions: number[] = [];
+      for (let after = 0; ; ) {
+        const page = ChangeList.parse(await getJson(`${server.url}/v1/changes?after=${after}&limit=200`));
+        versions.push(...page.data.map((c) => c.version));
+        if (page.nextCursor === null) break;
+        after = Number(page.nextCursor);
+      }
+      expect(versions).toEqual(Array.from({ length: finalVersion }, (_, i) => i + 1));
+      // Every acknowledged write committed; at most the in-flight ones (one per worker) did too.
+      const written = finalVersion - seedVersion;
+      expect(written).toBeGreaterThanOrEqual(acknowledged.length);
+      expect(written).toBeLessThanOrEqual(acknowledged.length + inFlight.size);
+      expect(new Set(acknowledged.map((w) => w.version)).size).toBe(acknowledged.length);
+
+      console.log(
+        `crash: killed after ${acknowledged.length} acknowledged writes in ${killedAfterMs} ms with ${inFlight.size} in flight; ` +
+          `${written - acknowledged.length} of those had committed`,
+      );
+
+      // Each acknowledged version is exactly the write it acknowledged.
+      for (const write of acknowledged) {
+        const change = ChangeEntry.parse(await getJson(`${server.url}/v1/changes/${write.version}`));
+        expect(change).toMatchObject({ version: write.version, author: 'crash-editor', platforms: [write.slug] });
+        expect(change.patch).toEqual([{ op: 'replace', path: `/${write.slug}/summary`, value: write.summary }]);
+      }
+
+      // Each platform ends at its last acknowledged write, or at the one in flight when the server died.
+      for (const slug of WORKERS) {
+        const last = acknowledged.filter((w) => w.slug === slug).at(-1);
+        const record = PlatformRecord.parse(await getJson(`${server.url}/v1/platforms/${slug}`));
+        const allowed = [last?.summary, inFlight.get(slug)?.summary].filter((s) => s !== undefined);
+        expect(allowed, slug).toContain(record.summary);
+      }
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      const db = new Database(databasePath, { readonly: true });
+      try {
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+        expect(db.pragma('foreign_key_check')).toEqual([]);
+        const rows = db.prepare('select count(*) as n from change_sets').get() as { n: number };
+        expect(rows.n).toBe(finalVersion);
+      } finally {
+        db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
