@@ -6,7 +6,7 @@ import { type Db, openDatabase } from './db/client.js';
 import { RegistryStore } from './db/registry-store.js';
 import { authPlugin } from './plugins/auth.js';
 import { cachingPlugin } from './plugins/caching.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { errorsPlugin, sendProblem } from './plugins/errors.js';
 import { securityPlugin } from './plugins/security.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { healthRoutes } from './routes/health.js';
@@ -64,6 +64,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.TRUST_PROXY as boolean | string,
     genReqId: () => crypto.randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The router answers undecodable or over-long paths before any hook runs: keep them problem+json.
+    frameworkErrors: (error, request, reply) =>
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? sendProblem(request, reply, 414, 'bad-request', 'A path segment is longer than this API accepts (200 characters).')
+        : sendProblem(request, reply, 400, 'bad-request', 'The URL could not be decoded: check its percent-encoding.'),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

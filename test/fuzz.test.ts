@@ -486,35 +486,19 @@ interface Tally {
   failures: string[];
   /** Operation id → requests sent, to prove every operation was exercised. */
   perOperation: Map<string, number>;
-  /** Router errors answered outside problem+json (the known bug, see the `it.fails` below). */
-  frameworkUrlErrors: number;
 }
 
-const newTally = (): Tally => ({ requests: 0, statuses: new Map(), failures: [], perOperation: new Map(), frameworkUrlErrors: 0 });
+const newTally = (): Tally => ({ requests: 0, statuses: new Map(), failures: [], perOperation: new Map() });
 
 const describeRequest = (r: FuzzRequest) =>
   `${r.method} ${r.url.slice(0, 160)}${r.url.length > 160 ? `… (${r.url.length} chars)` : ''} [${r.note}] headers=${JSON.stringify(
     Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.length > 60 ? `${v.slice(0, 60)}… (${v.length})` : v])),
   )}`;
 
-/** Fastify's router answers these itself, before any hook or error handler runs (see the known-bug test). */
-function isFrameworkUrlError(res: LightMyRequestResponse): boolean {
-  if (!/^application\/json/.test(String(res.headers['content-type']))) return false;
-  try {
-    return ['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH'].includes((JSON.parse(res.body) as { code?: string }).code ?? '');
-  } catch {
-    return false;
-  }
-}
-
 /** Why a response breaks the contract, or undefined when it keeps it. */
-function contractViolation(res: LightMyRequestResponse, tally: Tally): string | undefined {
+function contractViolation(res: LightMyRequestResponse): string | undefined {
   if (res.statusCode >= 500) return `${res.statusCode}: ${res.body.slice(0, 300)}`;
   if (res.statusCode < 400) return undefined;
-  if (isFrameworkUrlError(res)) {
-    tally.frameworkUrlErrors++;
-    return undefined;
-  }
   if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) {
     return `${res.statusCode} is ${res.headers['content-type']}, not problem+json: ${res.body.slice(0, 200)}`;
   }
@@ -539,7 +523,7 @@ async function send(app: FastifyInstance, tally: Tally, request: FuzzRequest, ex
   tally.requests++;
   tally.statuses.set(res.statusCode, (tally.statuses.get(res.statusCode) ?? 0) + 1);
   tally.perOperation.set(request.op, (tally.perOperation.get(request.op) ?? 0) + 1);
-  const violation = contractViolation(res, tally) ?? expect(res.statusCode);
+  const violation = contractViolation(res) ?? expect(res.statusCode);
   if (violation && tally.failures.length < 25) tally.failures.push(`${violation}\n    ← ${describeRequest(request)}`);
 }
 
@@ -549,8 +533,7 @@ function report(phase: string, tally: Tally, started: number) {
     .map(([s, n]) => `${s}×${n}`)
     .join(' ');
   console.log(
-    `[fuzz seed ${SEED}] ${phase}: ${tally.requests} requests in ${((performance.now() - started) / 1000).toFixed(1)} s; statuses ${statuses}` +
-      (tally.frameworkUrlErrors ? `; ${tally.frameworkUrlErrors} router URL errors outside problem+json (known bug)` : ''),
+    `[fuzz seed ${SEED}] ${phase}: ${tally.requests} requests in ${((performance.now() - started) / 1000).toFixed(1)} s; statuses ${statuses}`,
   );
   expect(tally.failures, `seed ${SEED}: requests that broke the contract`).toEqual([]);
 }
@@ -1091,11 +1074,8 @@ describe(`fuzzing every operation of the OpenAPI document (seed ${SEED})`, () =>
     expect(await registryState(app)).toEqual(before);
   });
 
-  // Known bug, reported: fastify's router answers an undecodable path (`%ED%A0%80`, `%zz`) or an
-  // over-long path parameter itself, as application/json, because app.ts sets no `frameworkErrors`.
-  // The fuzz runs above count these and still require a 4xx; once app.ts passes them to sendProblem,
-  // this test starts failing: turn `it.fails` into `it` and drop the FST_ERR_* allowance above.
-  it.fails('known bug: an undecodable or over-long path is answered with problem+json', async () => {
+  // fastify's router answers these before any hook runs; app.ts routes them to problem+json.
+  it('answers an undecodable or over-long path with problem+json', async () => {
     const app = await makeApp();
     for (const url of ['/v1/platforms/%ED%A0%80', '/v1/platforms/%zz', `/v1/platforms/${'a'.repeat(201)}`]) {
       const res = await app.inject(url);

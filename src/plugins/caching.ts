@@ -6,7 +6,8 @@ export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const REVALIDATE = 'public, no-cache';
 
 interface CachedBody {
-  body: string;
+  /** UTF-8 bytes: compact in memory, counted exactly, and written to the socket without re-encoding. */
+  body: Buffer;
   etag: string;
 }
 
@@ -66,12 +67,12 @@ declare module 'fastify' {
 }
 
 export const cachingPlugin = fp(async (app: FastifyInstance) => {
-  const cache = new ResponseCache(4000, 64 * 1024 * 1024);
+  const cache = new ResponseCache(4000, 32 * 1024 * 1024);
 
   app.decorateReply('sendCached', function (this: FastifyReply, key: string, pinned: boolean, contentType: string, render: () => string) {
     let entry = cache.get(key);
     if (!entry) {
-      const body = render();
+      const body = Buffer.from(render());
       entry = { body, etag: etagOf(body) };
       cache.set(key, entry);
     }

@@ -24,6 +24,8 @@ export const securityPlugin = fp(async (app: FastifyInstance, opts: { config: Co
 
   // Browser extensions and dashboards read the API from any origin; admin routes get no CORS headers.
   await app.register(cors, {
+    // An OPTIONS request that is not a real preflight falls through to the router (a 404 problem).
+    strictPreflight: false,
     delegator: (request, callback) =>
       callback(
         null,
