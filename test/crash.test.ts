@@ -1,96 +1,25 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AdminStore } from '../src/db/admin-store.js';
 import { openDatabase } from '../src/db/client.js';
 import { ChangeEntry } from '../src/schemas/changes.js';
 import { PlatformRecord } from '../src/schemas/platform.js';
 import { ChangeList, RegistryInfo } from '../src/schemas/responses.js';
+import { startServer } from './server-process.js';
 
 /**
  * Crash safety on the real server: a child process on a SQLite file takes concurrent admin writes
  * over HTTP and is killed with SIGKILL mid-stream. After a restart on the same file every write that
  * was acknowledged with a 2xx is there, versions are contiguous, and the file passes integrity_check.
  */
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORKERS = ['linkedin', 'facebook', 'instagram', 'x'];
 const KILL_AFTER_WRITES = 150;
 const KILL_AFTER_MS = 1_000;
 /** Even on a slow machine, enough writes to make the check mean something. */
 const MIN_WRITES = 20;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
-interface ServerProcess {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-const running = new Set<ChildProcess>();
-afterEach(() => {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-});
-
-/** `node --import tsx src/server.ts` on `databasePath`; resolves once /healthz answers. */
-async function startServer(databasePath: string): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_PATH: databasePath,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '0',
-      ADMIN_RATE_LIMIT_MAX: '0',
-      AUTH_FAILURE_LIMIT: '0',
-      // Shedding load on a busy CI machine would refuse writes; it is not what this test is about.
-      MAX_EVENT_LOOP_DELAY_MS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((done) =>
-    child.once('exit', (code) => {
-      running.delete(child);
-      done(code);
-    }),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, child, exited, output: () => output };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the server did not answer /healthz within 20 s:\n${output}`);
-}
 
 async function getJson(url: string): Promise<unknown> {
   const res = await fetch(url);

@@ -1,39 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AdminStore } from '../src/db/admin-store.js';
 import { openDatabase } from '../src/db/client.js';
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-});
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(port: number): Promise<void> {
-  const until = Date.now() + 20_000;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not become healthy');
-}
+import { startServer } from './server-process.js';
 
 describe('graceful shutdown', () => {
   it('finishes a request already in flight on SIGTERM, then exits 0', async () => {
@@ -43,14 +15,7 @@ describe('graceful shutdown', () => {
     const key = new AdminStore(db).createKey('ed', 'editor').key;
     db.$client.close();
 
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      env: { ...process.env, DATABASE_PATH: database, PORT: String(port), LOG_LEVEL: 'warn', ADMIN_RATE_LIMIT_MAX: '0' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    children.push(child);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await waitForHealth(port);
+    const { port, child, exited } = await startServer(database);
 
     const body = JSON.stringify({
       message: 'Written across a shutdown',
