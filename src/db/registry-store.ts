@@ -40,6 +40,9 @@ export interface NewChangeSet {
  */
 const MAX_PARSED_JSON_BYTES = 8 * 1024 * 1024;
 
+/** How stale the remembered current version may be when another process writes (ms). */
+const VERSION_RECHECK_MS = 50;
+
 /** Text a `q` search matches: slug, name, owner and the names of settings, lower-cased. */
 export function searchTextOf(doc: PlatformDocument): string {
   return [doc.slug, doc.name, doc.owner, ...doc.settings.map((s) => s.name)].join('\n').toLowerCase();
@@ -120,9 +123,21 @@ export class RegistryStore {
     };
   }
 
-  /** Asked on every read (it keys the response cache), so it is a raw prepared statement. */
+  private knownVersion = 0;
+  private versionCheckedAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * The current registry version. It keys every read, so it is remembered: re-read after any write
+   * through this store, and at least every VERSION_RECHECK_MS so that writes by another process
+   * (a separate writer in front of read replicas, a restore) are seen within that time.
+   */
   currentVersion(): number {
-    return (this.currentVersionStmt.get() as number | null) ?? 0;
+    const now = performance.now();
+    if (now - this.versionCheckedAt > VERSION_RECHECK_MS) {
+      this.knownVersion = (this.currentVersionStmt.get() as number | null) ?? 0;
+      this.versionCheckedAt = now;
+    }
+    return this.knownVersion;
   }
 
   changeSet(version: number): ChangeSetRow | undefined {
@@ -207,12 +222,18 @@ export class RegistryStore {
    */
   transaction<T>(fn: () => T): T {
     if (this.db.$client.inTransaction) return fn();
-    return this.db.transaction(() => fn(), { behavior: 'immediate' });
+    try {
+      return this.db.transaction(() => fn(), { behavior: 'immediate' });
+    } finally {
+      // Committed or rolled back, the remembered version must be read again.
+      this.versionCheckedAt = Number.NEGATIVE_INFINITY;
+    }
   }
 
   /** Records a change set as the next registry version. Call inside `transaction`. */
   insertChangeSet(change: NewChangeSet): ChangeSetRow {
-    const version = this.currentVersion() + 1;
+    // Read inside the write transaction, never from memory: this is the version being created.
+    const version = ((this.currentVersionStmt.get() as number | null) ?? 0) + 1;
     const row: ChangeSetRow = {
       version,
       recordedAt: change.recordedAt ?? new Date().toISOString(),
@@ -222,6 +243,8 @@ export class RegistryStore {
       requestId: change.requestId ?? null,
     };
     this.db.insert(changeSets).values(row).run();
+    // Reads later in this transaction (the write's response) must see the new version.
+    this.versionCheckedAt = Number.NEGATIVE_INFINITY;
     for (const rev of change.revisions) {
       if (rev.op === 'create' && this.slugCreatedVersion(rev.slug) === undefined) {
         this.db.insert(platforms).values({ slug: rev.slug, createdVersion: version }).run();

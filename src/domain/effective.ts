@@ -20,8 +20,17 @@ export function eventDate(e: { effectiveDate: string | null; announcedDate: stri
   return e.effectiveDate ?? e.announcedDate;
 }
 
-export function todayUtc(now = new Date()): string {
-  return now.toISOString().slice(0, 10);
+let today = '';
+let todayEndsAt = 0;
+
+/** Today's date in UTC (YYYY-MM-DD); formatted once a day, since every read asks for it. */
+export function todayUtc(): string {
+  const now = Date.now();
+  if (now >= todayEndsAt) {
+    today = new Date(now).toISOString().slice(0, 10);
+    todayEndsAt = Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)) - 1, Number(today.slice(8, 10)) + 1);
+  }
+  return today;
 }
 
 /**

@@ -72,7 +72,10 @@ export const cachingPlugin = fp(async (app: FastifyInstance) => {
   app.decorateReply('sendCached', function (this: FastifyReply, key: string, pinned: boolean, contentType: string, render: () => string) {
     let entry = cache.get(key);
     if (!entry) {
-      const body = Buffer.from(render());
+      const text = render();
+      // Unpooled, so a small body does not keep a shared 8 KB slab alive and the byte count is true.
+      const body = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+      body.write(text);
       entry = { body, etag: etagOf(body) };
       cache.set(key, entry);
     }

@@ -1,0 +1,300 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import {
+  build,
+  environment,
+  envNumber,
+  fmtInt,
+  foreignLoad,
+  freePort,
+  getExpect,
+  HOST,
+  type Managed,
+  measureQuietly,
+  memoryOf,
+  NOISY_CORES,
+  printTable,
+  printTargets,
+  QUICK,
+  ROOT,
+  round,
+  runMain,
+  SERVER_COMMAND,
+  spawnManaged,
+  startRegistry,
+  summarize,
+  type TargetCheck,
+  tempDir,
+  waitForOk,
+  waitForQuiet,
+  writeResults,
+} from './lib.js';
+
+// Throughput of the real built server against two baselines, with the load generator (autocannon)
+// in this process: on two cores the server gets one core and the load generator the other. Only
+// one server is under load at any time; the others sit idle.
+//
+// The machine is a shared VM whose speed drifts by tens of percent over a minute, so a baseline
+// measured once and a target measured a minute later are not comparable. Each round therefore
+// measures every server and target back to back, rounds are repeated, and each figure is the
+// median over rounds; the spread and the CPU other tenants used are reported next to it.
+
+const DURATION = envNumber('BENCH_DURATION', QUICK ? 1 : 10);
+const CONNECTIONS = envNumber('BENCH_CONNECTIONS', QUICK ? 8 : 50);
+const ROUNDS = Math.round(envNumber('BENCH_ROUNDS', QUICK ? 1 : 3));
+// Unrecorded load before the first round, so JIT compilation and first-request work are not measured.
+const WARMUP = envNumber('BENCH_WARMUP', QUICK ? 0.25 : 2);
+
+const PLATFORM = '/v1/platforms/linkedin';
+
+type ServerName = 'registry' | 'bare fastify' | 'json-server 0.17';
+
+interface Target {
+  server: ServerName;
+  name: string;
+  path: string;
+  headers?: Record<string, string>;
+  /** The only status counted as success; anything else is an error. */
+  expect: 200 | 304;
+}
+
+interface Round {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  /** Cores other tenants of the machine kept busy meanwhile. */
+  otherCores: number;
+}
+
+interface Measured {
+  server: ServerName;
+  name: string;
+  url: string;
+  /** Responses over all rounds. */
+  requests: number;
+  /** Median over rounds. */
+  reqPerSec: number;
+  ratioToBare: number | null;
+  /** From the round with the median throughput (autocannon's resolution is 1 ms). */
+  latencyMs: { p50: number; p99: number };
+  /** (max − min) / median of the rounds' req/s. */
+  spread: number;
+  /** Connection errors, timeouts and responses whose status is not the expected one, over all rounds. */
+  errors: number;
+  /** 1xx, 4xx and 5xx responses (also counted in errors). */
+  non2xx3xx: number;
+  statusCodes: Record<string, number>;
+  /** Average bytes per response on the wire, headers included. */
+  bytesPerResponse: number;
+  otherCores: number;
+  rounds: Round[];
+}
+
+/** Accumulates one target's rounds. */
+class Tally {
+  readonly rounds: Round[] = [];
+  private requests = 0;
+  private bytes = 0;
+  private errors = 0;
+  private non2xx3xx = 0;
+  private readonly statusCodes: Record<string, number> = {};
+  constructor(
+    readonly target: Target,
+    readonly baseUrl: string,
+    readonly pid: number | undefined,
+  ) {}
+
+  add(r: autocannon.Result, otherCores: number) {
+    const total = r.requests.total;
+    this.requests += total;
+    this.bytes += r.throughput.total;
+    this.errors += r.errors + r.timeouts + total - (r.statusCodeStats[String(this.target.expect)]?.count ?? 0);
+    this.non2xx3xx += r['1xx'] + r['4xx'] + r['5xx'];
+    for (const [code, s] of Object.entries(r.statusCodeStats)) this.statusCodes[code] = (this.statusCodes[code] ?? 0) + s.count;
+    const result = { reqPerSec: round(total / r.duration, 1), p50: r.latency.p50, p99: r.latency.p99, otherCores };
+    this.rounds.push(result);
+    return result;
+  }
+
+  result(): Measured {
+    const byThroughput = [...this.rounds].sort((a, b) => a.reqPerSec - b.reqPerSec);
+    const median = byThroughput[Math.floor((byThroughput.length - 1) / 2)]!;
+    const lowest = byThroughput[0]!.reqPerSec;
+    const highest = byThroughput[byThroughput.length - 1]!.reqPerSec;
+    return {
+      server: this.target.server,
+      name: this.target.name,
+      url: this.target.path,
+      requests: this.requests,
+      reqPerSec: median.reqPerSec,
+      ratioToBare: null,
+      latencyMs: { p50: median.p50, p99: median.p99 },
+      spread: round((highest - lowest) / median.reqPerSec, 3),
+      errors: this.errors,
+      non2xx3xx: this.non2xx3xx,
+      statusCodes: this.statusCodes,
+      bytesPerResponse: this.requests > 0 ? Math.round(this.bytes / this.requests) : 0,
+      otherCores: round(summarize(this.rounds.map((x) => x.otherCores)).mean),
+      rounds: this.rounds,
+    };
+  }
+}
+
+async function load(t: Tally, duration: number) {
+  const options = { url: `${t.baseUrl}${t.target.path}`, connections: CONNECTIONS, headers: t.target.headers ?? {}, timeout: 10 };
+  const meter = foreignLoad([t.pid]);
+  const r = await autocannon({ ...options, duration });
+  return { r, otherCores: meter.stop() };
+}
+
+/** Starts a baseline process and waits until `path` answers 200. */
+async function startBaseline(start: (port: number) => Managed, path: string) {
+  const port = await freePort();
+  const since = performance.now();
+  const proc = start(port);
+  const baseUrl = `http://${HOST}:${port}`;
+  await waitForOk(`${baseUrl}${path}`, proc, since);
+  return { proc, baseUrl };
+}
+
+runMain(async () => {
+  console.log(
+    `bench: ${ROUNDS} round(s) of ${DURATION} s per target, ${CONNECTIONS} connections, ${WARMUP} s warm-up${QUICK ? ' (BENCH_QUICK: smoke run, figures are not meaningful)' : ''}`,
+  );
+  const buildMs = build();
+  console.log(`built dist/ in ${Math.round(buildMs)} ms; server: ${SERVER_COMMAND} on a fresh seeded database`);
+
+  const tmp = tempDir('optout-bench-');
+  const registry = await startRegistry(join(tmp, 'registry.sqlite'));
+  console.log(`registry server started in ${Math.round(registry.startupMs)} ms`);
+
+  // The baselines answer with exactly what the registry serves, fetched from it now.
+  const platform = await getExpect(`${registry.baseUrl}${PLATFORM}`);
+  const etag = String(platform.headers.etag);
+  const bodyFile = join(tmp, 'linkedin.json');
+  writeFileSync(bodyFile, platform.body);
+  const exported = JSON.parse((await getExpect(`${registry.baseUrl}/v1/export`)).body.toString('utf8')) as {
+    platforms: Record<string, { slug: string }>;
+  };
+  const jsonServerDb = join(tmp, 'db.json');
+  writeFileSync(jsonServerDb, JSON.stringify({ platforms: Object.values(exported.platforms).map((d) => ({ id: d.slug, ...d })) }));
+
+  const bare = await startBaseline(
+    (port) =>
+      spawnManaged('bare fastify', process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'bare-server.ts')], {
+        PORT: String(port),
+        BODY_FILE: bodyFile,
+      }),
+    PLATFORM,
+  );
+  // The bytes are the point of this baseline: check them before trusting its figure.
+  if (!(await getExpect(`${bare.baseUrl}${PLATFORM}`)).body.equals(platform.body)) {
+    throw new Error('the bare fastify baseline does not answer the registry’s bytes');
+  }
+  const jsonServer = await startBaseline(
+    (port) =>
+      spawnManaged(
+        'json-server',
+        join(ROOT, 'node_modules', '.bin', 'json-server'),
+        ['--quiet', '--host', HOST, '--port', String(port), jsonServerDb],
+        {},
+        tmp,
+      ),
+    '/platforms/linkedin',
+  );
+
+  const pid = (p: Managed) => p.child.pid;
+  const tallies = [
+    new Tally({ server: 'bare fastify', name: 'platform GET', path: PLATFORM, expect: 200 }, bare.baseUrl, pid(bare.proc)),
+    ...(
+      [
+        { server: 'registry', name: 'platform GET', path: PLATFORM, expect: 200 },
+        { server: 'registry', name: 'filtered list', path: '/v1/platforms?category=social&region=DE&limit=50', expect: 200 },
+        { server: 'registry', name: 'opt-out resolution', path: `${PLATFORM}/opt-out?region=DE&device=ios&at=2025-12-01`, expect: 200 },
+        { server: 'registry', name: 'version-pinned GET', path: `${PLATFORM}?version=1`, expect: 200 },
+        { server: 'registry', name: '304 revalidation', path: PLATFORM, headers: { 'if-none-match': etag }, expect: 304 },
+      ] satisfies Target[]
+    ).map((t) => new Tally(t, registry.baseUrl, pid(registry.proc))),
+    new Tally(
+      { server: 'json-server 0.17', name: 'platform GET', path: '/platforms/linkedin', expect: 200 },
+      jsonServer.baseUrl,
+      pid(jsonServer.proc),
+    ),
+  ];
+  // A wrong status under load would only show as errors; a wrong status up front is a broken setup.
+  for (const t of tallies) await getExpect(`${t.baseUrl}${t.target.path}`, t.target.expect, t.target.headers);
+
+  await waitForQuiet();
+  if (WARMUP > 0) for (const t of tallies) await load(t, WARMUP);
+  for (let n = 1; n <= ROUNDS; n++) {
+    console.log(`\nround ${n}/${ROUNDS}`);
+    for (const t of tallies) {
+      const { r, otherCores } = await measureQuietly(`${t.target.server}: ${t.target.name}`, () => load(t, DURATION));
+      const x = t.add(r, otherCores);
+      console.log(
+        `  ${`${t.target.server}: ${t.target.name}`.padEnd(36)} ${fmtInt(x.reqPerSec).padStart(7)} req/s  p50 ${x.p50} ms  p99 ${x.p99} ms  other tenants ${x.otherCores.toFixed(2)} cores`,
+      );
+    }
+  }
+  const serverMemory = memoryOf(pid(registry.proc));
+  await Promise.all([registry.proc.stop(), bare.proc.stop(), jsonServer.proc.stop()]);
+
+  const results = tallies.map((t) => t.result());
+  const bareResult = results[0]!;
+  for (const r of results) r.ratioToBare = round(r.reqPerSec / bareResult.reqPerSec, 3);
+  printTable(
+    `Results: median of ${ROUNDS} round(s), ${CONNECTIONS} connections, ${DURATION} s each, loopback`,
+    ['server: target', 'req/s', '× bare', 'p50 ms', 'p99 ms', 'errors', 'non-2xx/3xx', 'B/resp', 'spread', 'other cores'],
+    results.map((r) => [
+      `${r.server}: ${r.name}`,
+      fmtInt(r.reqPerSec),
+      (r.ratioToBare ?? 0).toFixed(2),
+      String(r.latencyMs.p50),
+      String(r.latencyMs.p99),
+      fmtInt(r.errors),
+      fmtInt(r.non2xx3xx),
+      fmtInt(r.bytesPerResponse),
+      `${Math.round(r.spread * 100)}%`,
+      r.otherCores.toFixed(2),
+    ]),
+  );
+  const busy = results.flatMap((r) => r.rounds).filter((x) => x.otherCores > NOISY_CORES);
+  if (busy.length > 0) {
+    console.log(
+      `\nwarning: other tenants used > ${NOISY_CORES} cores during ${busy.length} measurement(s); those figures are less reliable`,
+    );
+  }
+
+  const platformGet = results[1]!;
+  const jsonServerResult = results[results.length - 1]!;
+  const vsJsonServer = platformGet.reqPerSec / jsonServerResult.reqPerSec;
+  const targets: TargetCheck[] = [
+    {
+      target: 'platform GET vs bare fastify',
+      goal: '≥ 0.8×',
+      measured: `${platformGet.ratioToBare?.toFixed(2)}×`,
+      met: (platformGet.ratioToBare ?? 0) >= 0.8,
+    },
+    { target: 'platform GET vs json-server', goal: '≥ 5×', measured: `${vsJsonServer.toFixed(2)}×`, met: vsJsonServer >= 5 },
+  ];
+  printTargets(targets);
+  if (serverMemory) console.log(`\nregistry server RSS after the run: ${(serverMemory.rss / 1048576).toFixed(1)} MB`);
+
+  const file = writeResults('bench', 'latest.json', {
+    kind: 'bench',
+    timestamp: new Date().toISOString(),
+    quick: QUICK,
+    settings: { durationSec: DURATION, rounds: ROUNDS, warmupSec: WARMUP, connections: CONNECTIONS, pipelining: 1 },
+    environment: {
+      ...environment(),
+      server: SERVER_COMMAND,
+      buildMs: Math.round(buildMs),
+      serverStartupMs: Math.round(registry.startupMs),
+    },
+    serverMemory,
+    results,
+    targets,
+  });
+  console.log(`\nwrote ${file}`);
+});

@@ -1,0 +1,329 @@
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase } from '../src/db/client.js';
+import { RegistryStore } from '../src/db/registry-store.js';
+import { Categories } from '../src/schemas/common.js';
+import { encodeCursor } from '../src/services/cursor.js';
+import { RegistryService } from '../src/services/registry-service.js';
+import {
+  build,
+  environment,
+  envNumber,
+  fmtInt,
+  fmtMb,
+  fmtMs,
+  foreignLoad,
+  get,
+  measureQuietly,
+  memoryOf,
+  printTable,
+  printTargets,
+  QUICK,
+  type RegistryServer,
+  round,
+  runMain,
+  SERVER_COMMAND,
+  type Summary,
+  startRegistry,
+  summarize,
+  type TargetCheck,
+  tempDir,
+  waitForQuiet,
+  writeResults,
+} from './lib.js';
+import { DATE_DAYS, DATE_FROM, type GeneratedRegistry, generateRegistry, isoDay, type Rng, rng, type ScaleSize } from './scale-data.js';
+
+// How reads, memory, start-up and writes grow with the number of platform revisions. Latency is
+// measured with one request at a time from this process against the real built server, so each
+// sample is one request's service time plus a loopback round trip, not queueing under load.
+
+const SIZES: ScaleSize[] = [
+  { revisions: 1_000, platforms: 100 },
+  { revisions: 10_000, platforms: 1_000 },
+  { revisions: 100_000, platforms: 10_000 },
+  { revisions: 1_000_000, platforms: 10_000 },
+].filter((s) => s.revisions <= envNumber('BENCH_SCALE_MAX', QUICK ? 10_000 : 1_000_000));
+const SAMPLES = envNumber('BENCH_SAMPLES', QUICK ? 60 : 400);
+const WRITES = envNumber('BENCH_WRITES', QUICK ? 30 : 500);
+const COLD_STARTS = envNumber('BENCH_COLD_STARTS', QUICK ? 1 : 3);
+const WARMUP_REQUESTS = QUICK ? 10 : 50;
+
+interface SizeResult {
+  revisions: number;
+  platforms: number;
+  versions: number;
+  generateMs: number;
+  validatedDocuments: number;
+  databaseBytes: number;
+  /** Each spawn of the server on the existing file until the first 200 on /healthz. */
+  coldStartMs: number[];
+  latencyMs: { versionAsOf: Summary; dateAsOf: Summary; filteredList: Summary; changeFeed: Summary };
+  /** Cores other tenants of the (shared) machine kept busy during each phase. */
+  otherCores: { coldStart: number; reads: number; writes: number };
+  serverMemory: { rss: number; peak: number } | null;
+  writes: { changeSets: number; perSecond: number; latencyMs: Summary };
+}
+
+/**
+ * `count` distinct URLs from `make`. Distinct because the server caches whole responses by URL; a
+ * repeated URL would measure the cache, not the store.
+ */
+function distinctUrls(count: number, make: () => string, seen: Set<string>): string[] {
+  const urls: string[] = [];
+  for (let tries = 0; urls.length < count && tries < count * 100; tries++) {
+    const url = make();
+    if (seen.has(url)) continue;
+    seen.add(url);
+    urls.push(url);
+  }
+  if (urls.length < count) throw new Error(`only ${urls.length} distinct URLs like ${urls[0]} for ${count} samples`);
+  return urls;
+}
+
+/** Requests the URLs one after another; every answer must be a 200 or the figure means nothing. */
+async function timeSequential(baseUrl: string, paths: string[]): Promise<Summary> {
+  const samples: number[] = [];
+  for (const path of paths) {
+    const res = await get(`${baseUrl}${path}`);
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${res.body.toString().slice(0, 300)}`);
+    samples.push(res.ms);
+  }
+  return summarize(samples);
+}
+
+function workload(g: GeneratedRegistry, r: Rng, count: number, seen: Set<string>) {
+  const slug = () => r.pick(g.slugs);
+  const day = () => isoDay(DATE_FROM + r.int(0, DATE_DAYS) * 86_400_000);
+  return {
+    // Any version from the one that created the last platform on has every slug.
+    versionAsOf: distinctUrls(count, () => `/v1/platforms/${slug()}?version=${r.int(g.allCreatedAt, g.versions)}`, seen),
+    dateAsOf: distinctUrls(count, () => `/v1/platforms/${slug()}?at=${day()}`, seen),
+    // A real cursor positioned at a random slug: a page from anywhere in the list, as paging clients
+    // ask. `at` varies too (the list resolves every item for a day anyway, today by default) so that
+    // the smallest registry has enough distinct URLs.
+    filteredList: distinctUrls(
+      count,
+      () => `/v1/platforms?category=${r.pick(Categories)}&limit=50&at=${day()}&cursor=${encodeCursor({ v: g.versions, k: slug() })}`,
+      seen,
+    ),
+    // `after` anywhere in the feed (pages near the head are short, as a polling client's are) and a
+    // page size around 50, again so that the smallest registry has enough distinct URLs.
+    changeFeed: distinctUrls(count, () => `/v1/changes?after=${r.int(0, g.versions - 1)}&limit=${r.int(40, 60)}`, seen),
+  };
+}
+
+/**
+ * Durable change sets per second: one small patch at a time through RegistryService.recordChangeSet
+ * in this process, on the file with the production pragmas (WAL, synchronous=FULL), so each one
+ * is validated, diffed, written and fsynced before the next starts.
+ */
+function measureWrites(path: string, g: GeneratedRegistry, r: Rng): SizeResult['writes'] {
+  const db = openDatabase(path);
+  const service = new RegistryService(new RegistryStore(db));
+  const samples: number[] = [];
+  const started = performance.now();
+  try {
+    for (let i = 0; i < WRITES; i++) {
+      const t = performance.now();
+      const result = service.recordChangeSet({
+        author: 'bench',
+        message: `Re-verified (write benchmark ${i})`,
+        operations: [{ op: 'patch', slug: r.pick(g.slugs), patch: { owner: `Bench Owner, re-verified ${i}` } }],
+      });
+      if (!result.changed) throw new Error('a benchmark write changed nothing');
+      samples.push(performance.now() - t);
+    }
+  } finally {
+    db.$client.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { changeSets: WRITES, perSecond: round(WRITES / seconds, 1), latencyMs: summarize(samples) };
+}
+
+async function measureSize(size: ScaleSize, dir: string): Promise<SizeResult> {
+  const path = join(dir, `registry-${size.revisions}.sqlite`);
+  const label = `${fmtInt(size.revisions)} revisions / ${fmtInt(size.platforms)} platforms`;
+  console.log(`\n${label}: generating…`);
+  const g = generateRegistry(path, size);
+  const databaseBytes = statSync(path).size;
+  console.log(`  ${fmtInt(g.versions)} versions in ${(g.generateMs / 1000).toFixed(1)} s, ${fmtMb(databaseBytes)} MB`);
+
+  let server: RegistryServer | undefined;
+  try {
+    await waitForQuiet();
+    // Each start stops the previous server; the last one stays up for the reads.
+    const restart = async () => {
+      await server?.proc.stop();
+      server = await startRegistry(path);
+      return server;
+    };
+    const {
+      coldStartMs,
+      otherCores: coldStartOther,
+      running,
+    } = await measureQuietly('cold start', async () => {
+      const meter = foreignLoad([]);
+      const times: number[] = [];
+      let last = await restart();
+      times.push(round(last.startupMs, 1));
+      while (times.length < COLD_STARTS) {
+        last = await restart();
+        times.push(round(last.startupMs, 1));
+      }
+      return { coldStartMs: times, otherCores: meter.stop([last.proc.child.pid]), running: last };
+    });
+    console.log(`  cold start ${coldStartMs.map((ms) => `${Math.round(ms)} ms`).join(', ')}`);
+
+    const r = rng(size.revisions);
+    const seen = new Set<string>();
+    // Unrecorded requests first, so JIT compilation of each route is not in the samples.
+    const warm = workload(g, r, WARMUP_REQUESTS, seen);
+    for (const paths of Object.values(warm)) await timeSequential(running.baseUrl, paths);
+    const { otherCores: readsOther, ...latencyMs } = await measureQuietly('reads', async () => {
+      const urls = workload(g, r, SAMPLES, seen);
+      const meter = foreignLoad([running.proc.child.pid]);
+      return {
+        versionAsOf: await timeSequential(running.baseUrl, urls.versionAsOf),
+        dateAsOf: await timeSequential(running.baseUrl, urls.dateAsOf),
+        filteredList: await timeSequential(running.baseUrl, urls.filteredList),
+        changeFeed: await timeSequential(running.baseUrl, urls.changeFeed),
+        otherCores: meter.stop(),
+      };
+    });
+    const serverMemory = memoryOf(running.proc.child.pid);
+    for (const [name, x] of Object.entries(latencyMs)) console.log(`  ${name.padEnd(13)} p50 ${fmtMs(x.p50)} ms  p99 ${fmtMs(x.p99)} ms`);
+    await running.proc.stop();
+
+    const { otherCores: writesOther, ...writes } = await measureQuietly('writes', async () => {
+      const meter = foreignLoad([]);
+      const measured = measureWrites(path, g, r);
+      return { ...measured, otherCores: meter.stop() };
+    });
+    console.log(`  writes ${fmtInt(writes.perSecond)} durable change sets/s (p50 ${fmtMs(writes.latencyMs.p50)} ms)`);
+    return {
+      revisions: g.revisions,
+      platforms: size.platforms,
+      versions: g.versions,
+      generateMs: Math.round(g.generateMs),
+      validatedDocuments: g.validated,
+      databaseBytes,
+      coldStartMs,
+      latencyMs,
+      otherCores: { coldStart: coldStartOther, reads: readsOther, writes: writesOther },
+      serverMemory,
+      writes,
+    };
+  } finally {
+    await server?.proc.stop();
+    // A million revisions take gigabytes: free each size's disk before building the next.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  }
+}
+
+const median = (xs: number[]) => summarize(xs).p50;
+
+runMain(async () => {
+  console.log(
+    `bench:scale: sizes ${SIZES.map((s) => fmtInt(s.revisions)).join(', ')}; ${SAMPLES} sequential samples per read metric, ${WRITES} writes${QUICK ? ' (BENCH_QUICK: smoke run, figures are not meaningful)' : ''}`,
+  );
+  const buildMs = build();
+  console.log(`built dist/ in ${Math.round(buildMs)} ms; server: ${SERVER_COMMAND}`);
+  const dir = tempDir('optout-scale-');
+  const sizes: SizeResult[] = [];
+  for (const size of SIZES) sizes.push(await measureSize(size, dir));
+
+  const row = (name: string, f: (s: SizeResult) => string) => [name, ...sizes.map(f)];
+  printTable(
+    `Scale (sequential requests over loopback, ${SAMPLES} distinct URLs per read metric; ms unless stated)`,
+    ['revisions', ...sizes.map((s) => fmtInt(s.revisions))],
+    [
+      row('platforms', (s) => fmtInt(s.platforms)),
+      row('registry versions', (s) => fmtInt(s.versions)),
+      row('generate (s)', (s) => (s.generateMs / 1000).toFixed(1)),
+      row('database file (MB)', (s) => fmtMb(s.databaseBytes)),
+      row('cold start (median)', (s) => fmtMs(median(s.coldStartMs))),
+      row('version-as-of p50', (s) => fmtMs(s.latencyMs.versionAsOf.p50)),
+      row('version-as-of p99', (s) => fmtMs(s.latencyMs.versionAsOf.p99)),
+      row('date-as-of p50', (s) => fmtMs(s.latencyMs.dateAsOf.p50)),
+      row('date-as-of p99', (s) => fmtMs(s.latencyMs.dateAsOf.p99)),
+      row('filtered list p50', (s) => fmtMs(s.latencyMs.filteredList.p50)),
+      row('filtered list p99', (s) => fmtMs(s.latencyMs.filteredList.p99)),
+      row('change feed p50', (s) => fmtMs(s.latencyMs.changeFeed.p50)),
+      row('change feed p99', (s) => fmtMs(s.latencyMs.changeFeed.p99)),
+      row('other tenants, reads (cores)', (s) => s.otherCores.reads.toFixed(2)),
+      row('server RSS (MB)', (s) => fmtMb(s.serverMemory?.rss ?? Number.NaN)),
+      row('server peak RSS (MB)', (s) => fmtMb(s.serverMemory?.peak ?? Number.NaN)),
+      row('durable change sets/s', (s) => fmtInt(s.writes.perSecond)),
+      row('write p50', (s) => fmtMs(s.writes.latencyMs.p50)),
+      row('write p99', (s) => fmtMs(s.writes.latencyMs.p99)),
+    ],
+  );
+
+  const largest = sizes[sizes.length - 1]!;
+  const atMillion = largest.revisions >= 1_000_000;
+  const worst = (f: (s: SizeResult) => number) => Math.max(...sizes.map(f));
+  const fewestWrites = Math.min(...sizes.map((s) => s.writes.perSecond));
+  const at = `at ${fmtInt(largest.revisions)}`;
+  const targets: TargetCheck[] = [
+    {
+      target: 'version-as-of p50 at 1M revisions',
+      goal: '< 2 ms',
+      measured: `${fmtMs(largest.latencyMs.versionAsOf.p50)} ms ${at}`,
+      met: atMillion ? largest.latencyMs.versionAsOf.p50 < 2 : null,
+    },
+    {
+      target: 'version-as-of p99 at 1M revisions',
+      goal: '< 10 ms',
+      measured: `${fmtMs(largest.latencyMs.versionAsOf.p99)} ms ${at}`,
+      met: atMillion ? largest.latencyMs.versionAsOf.p99 < 10 : null,
+    },
+    {
+      target: 'date-as-of p50 at 1M revisions',
+      goal: '< 2 ms',
+      measured: `${fmtMs(largest.latencyMs.dateAsOf.p50)} ms ${at}`,
+      met: atMillion ? largest.latencyMs.dateAsOf.p50 < 2 : null,
+    },
+    {
+      target: 'date-as-of p99 at 1M revisions',
+      goal: '< 10 ms',
+      measured: `${fmtMs(largest.latencyMs.dateAsOf.p99)} ms ${at}`,
+      met: atMillion ? largest.latencyMs.dateAsOf.p99 < 10 : null,
+    },
+    {
+      target: 'filtered list p50 (worst size)',
+      goal: '< 10 ms',
+      measured: `${fmtMs(worst((s) => s.latencyMs.filteredList.p50))} ms`,
+      met: worst((s) => s.latencyMs.filteredList.p50) < 10,
+    },
+    {
+      target: 'server RSS (worst size)',
+      goal: '< 200 MB',
+      measured: `${fmtMb(worst((s) => s.serverMemory?.rss ?? Number.NaN))} MB`,
+      met: worst((s) => s.serverMemory?.rss ?? Number.NaN) < 200 * 1024 * 1024,
+    },
+    {
+      target: 'cold start (worst size, median)',
+      goal: '< 1000 ms',
+      measured: `${fmtMs(worst((s) => median(s.coldStartMs)))} ms`,
+      met: worst((s) => median(s.coldStartMs)) < 1000,
+    },
+    {
+      target: 'durable change sets/s (slowest size)',
+      goal: '≥ 300/s',
+      measured: `${fmtInt(fewestWrites)}/s`,
+      met: fewestWrites >= 300,
+    },
+  ];
+  printTargets(targets);
+
+  const file = writeResults('scale', 'scale-latest.json', {
+    kind: 'scale',
+    timestamp: new Date().toISOString(),
+    quick: QUICK,
+    settings: { samples: SAMPLES, writes: WRITES, coldStarts: COLD_STARTS, warmupRequests: WARMUP_REQUESTS },
+    environment: { ...environment(), server: SERVER_COMMAND, buildMs: Math.round(buildMs) },
+    sizes,
+    targets,
+  });
+  console.log(`\nwrote ${file}`);
+});
