@@ -354,6 +354,31 @@ describe('events, changes and export', () => {
     expectProblem(await app.inject('/v1/changes/zero'), 400);
   });
 
+  it('closes a feed page early when its patches are large, and paging still yields every version once', async () => {
+    const app = await makeApp();
+    const linkedin = parse(PlatformRecord, await app.inject('/v1/platforms/linkedin'));
+    const { revision: _r, at: _a, ...doc } = linkedin;
+    for (let i = 0; i < 10; i++) {
+      app.registry.recordChangeSet({
+        author: 'test',
+        message: `Copies batch ${i}`,
+        operations: [0, 1, 2].map((j) => ({ op: 'put' as const, slug: `copy-${i}-${j}`, platform: { ...doc, slug: `copy-${i}-${j}` } })),
+      });
+    }
+    const first = parse(ChangeList, await app.inject('/v1/changes?after=0&limit=200'));
+    expect(first.data.length).toBeLessThan(11);
+    expect(first.nextCursor).toBe(String(first.data[first.data.length - 1]?.version));
+    const seen: number[] = [];
+    let after = '0';
+    for (let pages = 0; pages < 20; pages++) {
+      const page = parse(ChangeList, await app.inject(`/v1/changes?after=${after}&limit=200`));
+      seen.push(...page.data.map((c) => c.version));
+      if (!page.nextCursor) break;
+      after = page.nextCursor;
+    }
+    expect(seen).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+  });
+
   it('round-trips: replaying the change feed onto {} rebuilds the export at every version', async () => {
     const app = await makeApp();
     app.registry.recordChangeSet({

@@ -190,7 +190,7 @@ export interface paths {
         };
         /**
          * The change feed
-         * @description One entry per registry version after `after`, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object.
+         * @description One entry per registry version after `after`, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object. A page holds up to `limit` change sets, fewer when their patches are large (about 512 KB of patch text a page); follow `nextCursor` until it is null.
          */
         get: operations["listChanges"];
         put?: never;

@@ -6,6 +6,7 @@ import { changeSets, platformRevisions, platforms } from './schema.js';
 export type ChangeSetRow = typeof changeSets.$inferSelect;
 export type RevisionRow = typeof platformRevisions.$inferSelect;
 export type RevisionOp = RevisionRow['op'];
+export type PatchRow = Pick<RevisionRow, 'version' | 'slug' | 'patch'>;
 
 export interface ListQuery {
   version: number;
@@ -109,8 +110,8 @@ export class RegistryStore {
         .orderBy(asc(changeSets.version))
         .limit(sql.placeholder('limit'))
         .prepare(),
-      revisionsBetween: db
-        .select()
+      patchesBetween: db
+        .select({ version: platformRevisions.version, slug: platformRevisions.slug, patch: platformRevisions.patch })
         .from(platformRevisions)
         .where(and(gt(platformRevisions.version, sql.placeholder('from')), lte(platformRevisions.version, sql.placeholder('to'))))
         .orderBy(asc(platformRevisions.version), asc(platformRevisions.slug))
@@ -196,9 +197,9 @@ export class RegistryStore {
     return this.stmts.changesAfter.all({ after, version, limit });
   }
 
-  /** Revisions written by change sets `from < version <= to`. */
-  revisionsBetween(from: number, to: number): RevisionRow[] {
-    return this.stmts.revisionsBetween.all({ from, to });
+  /** What change sets `from < version <= to` wrote: slug and patch per platform (documents are not read). */
+  patchesBetween(from: number, to: number): PatchRow[] {
+    return this.stmts.patchesBetween.all({ from, to });
   }
 
   /** Slugs of the platforms a change set touched. */

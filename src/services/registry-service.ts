@@ -1,4 +1,4 @@
-import type { ChangeSetRow, NewChangeSet, RegistryStore, RevisionRow } from '../db/registry-store.js';
+import type { ChangeSetRow, NewChangeSet, PatchRow, RegistryStore, RevisionRow } from '../db/registry-store.js';
 import { diffDocuments, type JsonPatch, type Locate, type PlannedRevision, planChangeSet, prefixPatch } from '../domain/change-sets.js';
 import { eventDate, narrowToDate, todayUtc } from '../domain/effective.js';
 import { resolveOptOut } from '../domain/resolve.js';
@@ -7,6 +7,9 @@ import type { ChangeEntry, Operation } from '../schemas/changes.js';
 import type { DefaultState, Device, EventKind } from '../schemas/common.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+
+/** Patch text (UTF-16 units) after which a change-feed page closes early; see `changes`. */
+export const CHANGE_PAGE_BYTES = 512 * 1024;
 
 export const DATA_LICENSE = {
   name: 'Creative Commons Attribution 4.0 International',
@@ -51,6 +54,8 @@ export interface RecordInput {
   /** Where operations' fields are in the request, for error messages. */
   locate?: Locate;
 }
+
+export type ChangeSummary = Omit<ChangeEntry, 'patch'>;
 
 export interface RecordResult {
   version: number;
@@ -274,7 +279,7 @@ export class RegistryService {
     };
   }
 
-  private changeEntry(cs: ChangeSetRow, revisions: RevisionRow[]): ChangeEntry {
+  private changeEntry(cs: ChangeSetRow, revisions: PatchRow[]): ChangeEntry {
     return {
       version: cs.version,
       recordedAt: cs.recordedAt,
@@ -295,25 +300,54 @@ export class RegistryService {
         `There is no change set for version ${version}; the current version is ${this.store.currentVersion()}.`,
       );
     }
-    return this.changeEntry(cs, this.store.revisionsBetween(version - 1, version));
+    return this.changeEntry(cs, this.store.patchesBetween(version - 1, version));
   }
 
-  changes(opts: { after: number; limit: number; platform?: string }) {
+  /** Change sets without their patches, newest first: the latest `limit`, or those touching `slug`. */
+  changeSummaries(opts: { limit: number; slug?: string }): ChangeSummary[] {
+    const current = this.store.currentVersion();
+    const versions = opts.slug
+      ? this.store.history(opts.slug, current, Number.MAX_SAFE_INTEGER, opts.limit).map((h) => h.changeSet)
+      : this.store.changesAfter(Math.max(0, current - opts.limit), current, opts.limit).reverse();
+    return versions.map((cs) => ({
+      version: cs.version,
+      recordedAt: cs.recordedAt,
+      author: cs.author,
+      message: cs.message,
+      revertOf: cs.revertOf,
+      platforms: this.store.slugsChangedAt(cs.version),
+    }));
+  }
+
+  /**
+   * A page of the change feed: up to `limit` change sets after `after`, but it closes early once its
+   * patches pass CHANGE_PAGE_BYTES (a change set that creates platforms carries whole documents), so
+   * no page costs more than about that much to build, hold and send. `nextCursor` says where to go on.
+   */
+  changes(opts: { after: number; limit: number }) {
     const version = this.store.currentVersion();
     const rows = this.store.changesAfter(opts.after, version, opts.limit + 1);
-    const page = rows.slice(0, opts.limit);
-    // One query for the revisions of the whole page, grouped by version.
-    const byVersion = new Map<number, RevisionRow[]>();
-    if (page.length > 0) {
-      for (const rev of this.store.revisionsBetween(page[0]!.version - 1, page[page.length - 1]!.version)) {
-        byVersion.set(rev.version, [...(byVersion.get(rev.version) ?? []), rev]);
+    const candidates = rows.slice(0, opts.limit);
+    // One query for the patches of the whole page, grouped by version.
+    const byVersion = new Map<number, PatchRow[]>();
+    if (candidates.length > 0) {
+      for (const row of this.store.patchesBetween(candidates[0]!.version - 1, candidates[candidates.length - 1]!.version)) {
+        byVersion.set(row.version, [...(byVersion.get(row.version) ?? []), row]);
       }
     }
-    const data = page.map((cs) => this.changeEntry(cs, byVersion.get(cs.version) ?? []));
+    const data: ChangeEntry[] = [];
+    let bytes = 0;
+    for (const cs of candidates) {
+      const patches = byVersion.get(cs.version) ?? [];
+      if (data.length > 0 && bytes + patches.reduce((n, p) => n + p.patch.length, 0) > CHANGE_PAGE_BYTES) break;
+      bytes += patches.reduce((n, p) => n + p.patch.length, 0);
+      data.push(this.changeEntry(cs, patches));
+    }
     const last = data[data.length - 1];
+    const more = data.length < candidates.length || rows.length > opts.limit;
     return {
       data,
-      nextCursor: rows.length > opts.limit && last ? String(last.version) : null,
+      nextCursor: more && last ? String(last.version) : null,
       asOf: { version, at: null },
     };
   }
@@ -331,7 +365,7 @@ export class RegistryService {
   info() {
     const version = this.store.currentVersion();
     const docs = Object.values(this.documentsAt(version));
-    const lastSet = version > 0 ? this.store.changeSet(version) : undefined;
+    const [lastChange] = version > 0 ? this.changeSummaries({ limit: 1 }) : [];
     const sum = (f: (d: PlatformDocument) => number) => docs.reduce((n, d) => n + f(d), 0);
     return {
       version,
@@ -346,16 +380,7 @@ export class RegistryService {
         events: sum((d) => d.events.length),
         sources: sum((d) => d.sources.length),
       },
-      lastChange: lastSet
-        ? {
-            version: lastSet.version,
-            recordedAt: lastSet.recordedAt,
-            author: lastSet.author,
-            message: lastSet.message,
-            revertOf: lastSet.revertOf,
-            platforms: this.store.slugsChangedAt(version),
-          }
-        : null,
+      lastChange: lastChange ?? null,
       license: DATA_LICENSE,
     };
   }
@@ -396,7 +421,7 @@ export class RegistryService {
     return this.store.transaction(() => {
       const target = this.store.changeSet(version);
       if (!target) throw new ProblemError(404, 'version-not-found', `There is no version ${version} to revert.`);
-      const touched = this.store.revisionsBetween(version - 1, version);
+      const touched = this.store.patchesBetween(version - 1, version);
       const operations: Operation[] = [];
       for (const rev of touched) {
         const latest = this.store.revisionAt(rev.slug, Number.MAX_SAFE_INTEGER)!;

@@ -2,8 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { Feed } from 'feed';
 import { z } from 'zod';
-import type { ChangeEntry } from '../../schemas/changes.js';
+import { notFound } from '../../errors.js';
 import { SlugParams } from '../../schemas/queries.js';
+import type { ChangeSummary } from '../../services/registry-service.js';
 import { cacheKey, problems } from './common.js';
 
 const ATOM = 'application/atom+xml; charset=utf-8';
@@ -14,7 +15,7 @@ function origin(request: FastifyRequest): string {
 }
 
 /** An Atom 1.0 document with one entry per change set, newest first. */
-function atom(request: FastifyRequest, title: string, selfPath: string, entries: ChangeEntry[]): string {
+function atom(request: FastifyRequest, title: string, selfPath: string, entries: ChangeSummary[]): string {
   const base = origin(request);
   const feed = new Feed({
     id: `${base}${selfPath}`,
@@ -33,7 +34,7 @@ function atom(request: FastifyRequest, title: string, selfPath: string, entries:
       title: `v${entry.version}: ${entry.message}`,
       date: new Date(entry.recordedAt),
       author: [{ name: entry.author }],
-      description: `Platforms changed: ${entry.platforms.join(', ') || 'none'}. ${entry.patch.length} JSON Patch operation(s); the change set with its patch is at ${url}.`,
+      description: `Platforms changed: ${entry.platforms.join(', ') || 'none'}. The change set, with its RFC 6902 patch, is at ${url}.`,
     });
   }
   return feed.atom1();
@@ -61,11 +62,9 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      sendAtom(request, reply, () => {
-        const after = Math.max(0, registry.store.currentVersion() - FEED_SIZE);
-        const entries = registry.changes({ after, limit: FEED_SIZE }).data.reverse();
-        return atom(request, 'AI-training opt-out registry: changes', '/v1/changes.atom', entries);
-      }),
+      sendAtom(request, reply, () =>
+        atom(request, 'AI-training opt-out registry: changes', '/v1/changes.atom', registry.changeSummaries({ limit: FEED_SIZE })),
+      ),
   );
 
   app.get(
@@ -81,14 +80,14 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { slug } = request.params;
-      // Resolve (and 404) before rendering, so an unknown slug is never cached.
-      const history = registry.history(slug, { limit: FEED_SIZE });
+      // 404 before rendering, so an unknown slug is never cached.
+      if (registry.platformRevisionVersion(slug) === undefined) throw notFound(`There is no platform "${slug}".`);
       return sendAtom(request, reply, () =>
         atom(
           request,
           `AI-training opt-out registry: ${slug}`,
           `/v1/platforms/${slug}/changes.atom`,
-          history.data.map((h) => registry.change(h.version)),
+          registry.changeSummaries({ limit: FEED_SIZE, slug }),
         ),
       );
     },

@@ -14,7 +14,8 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'listChanges',
         summary: 'The change feed',
         description:
-          'One entry per registry version after `after`, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object.',
+          'One entry per registry version after `after`, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object. ' +
+          'A page holds up to `limit` change sets, fewer when their patches are large (about 512 KB of patch text a page); follow `nextCursor` until it is null.',
         tags,
         querystring: ChangesQuery,
         response: { 200: ChangeList, ...problems(...READ_ERRORS) },
