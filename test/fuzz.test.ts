@@ -114,6 +114,20 @@ const b64 = (text: string) => Buffer.from(text).toString('base64url');
 const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 const deepArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
+/** Values no date parameter may accept. */
+const IMPOSSIBLE_DATE_LIST: readonly string[] = [
+  '2024-02-30',
+  '0000-00-00',
+  '99999-01-01',
+  '2024-1-1',
+  '2024-13-01',
+  '2023-02-29',
+  '2024-02-29T00:00:00Z',
+  '2024-02-29 ',
+  '١٢٣٤-٠١-٠١',
+  '-0001-01-01',
+];
+
 const NASTY: readonly string[] = [
   // empty, blank, huge
   '',
@@ -167,16 +181,7 @@ const NASTY: readonly string[] = [
   '/',
   '\\',
   // dates
-  '2024-02-30',
-  '0000-00-00',
-  '99999-01-01',
-  '2024-1-1',
-  '2024-13-01',
-  '2023-02-29',
-  '2024-02-29T00:00:00Z',
-  '2024-02-29 ',
-  '١٢٣٤-٠١-٠١',
-  '-0001-01-01',
+  ...IMPOSSIBLE_DATE_LIST,
   // versions and numbers
   '-1',
   '0',
@@ -324,18 +329,7 @@ const CONTENT_TYPES: readonly string[] = [
 ];
 
 /** Values no date parameter may accept, and none of the integer parameters (versions, limits). */
-const IMPOSSIBLE_DATES = new Set([
-  '2024-02-30',
-  '0000-00-00',
-  '99999-01-01',
-  '2024-1-1',
-  '2024-13-01',
-  '2023-02-29',
-  '2024-02-29T00:00:00Z',
-  '2024-02-29 ',
-  '١٢٣٤-٠١-٠١',
-  '-0001-01-01',
-]);
+const IMPOSSIBLE_DATES = new Set(IMPOSSIBLE_DATE_LIST);
 const IMPOSSIBLE_VERSIONS = new Set([
   '-1',
   '0',

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { BackupError, restoreDatabase } from '../db/backup.js';
+import { singleFileArgument } from './args.js';
 
 /**
  * Replaces the database at DATABASE_PATH with a backup taken by `npm run backup`:
@@ -11,18 +11,10 @@ import { BackupError, restoreDatabase } from '../db/backup.js';
  */
 const USAGE = 'usage: npm run restore -- <file>   (stop the server first)';
 
-let file: string | undefined;
-try {
-  const { positionals } = parseArgs({ allowPositionals: true, options: {}, strict: true });
-  if (positionals.length !== 1) throw new Error('give exactly one backup file');
-  file = positionals[0];
-} catch (error) {
-  console.error(`${(error as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
+const file = singleFileArgument(USAGE);
 
 try {
-  const result = restoreDatabase(file!, loadConfig().DATABASE_PATH);
+  const result = restoreDatabase(file, loadConfig().DATABASE_PATH);
   console.log(`restored registry version ${result.version} from ${file} into ${result.path}`);
   if (result.previous) console.error(`the database it replaced is kept at ${result.previous}`);
 } catch (error) {
