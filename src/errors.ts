@@ -14,14 +14,11 @@ export type ProblemCode =
   | 'forbidden'
   | 'conflict'
   | 'precondition-failed'
-  | 'precondition-required'
   | 'idempotency-key-reused'
   | 'unsupported-media-type'
   | 'payload-too-large'
   | 'rate-limited'
-  | 'method-not-allowed'
   | 'service-unavailable'
-  | 'request-timeout'
   | 'internal';
 
 const TITLES: Record<ProblemCode, string> = {
@@ -33,14 +30,11 @@ const TITLES: Record<ProblemCode, string> = {
   forbidden: 'Not allowed for this key',
   conflict: 'Conflict',
   'precondition-failed': 'Precondition failed',
-  'precondition-required': 'Precondition required',
   'idempotency-key-reused': 'Idempotency key reused with a different request',
   'unsupported-media-type': 'Unsupported media type',
   'payload-too-large': 'Request body too large',
   'rate-limited': 'Too many requests',
-  'method-not-allowed': 'Method not allowed',
   'service-unavailable': 'Service unavailable',
-  'request-timeout': 'Request timed out',
   internal: 'Internal server error',
 };
 

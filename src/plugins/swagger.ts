@@ -64,7 +64,6 @@ const EXAMPLE_CODES: Record<string, ProblemCode> = {
   413: 'payload-too-large',
   415: 'unsupported-media-type',
   422: 'validation-failed',
-  428: 'precondition-required',
   429: 'rate-limited',
   503: 'service-unavailable',
 };

@@ -13,7 +13,6 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: 'The request body is too large.',
   415: 'The body’s media type is not accepted.',
   422: 'The change is well-formed but would leave a record invalid; `errors` names every field.',
-  428: 'This write needs an If-Match header.',
   429: 'Too many requests; retry after the number of seconds in Retry-After.',
   503: 'The server is overloaded or not ready; retry shortly.',
 };
