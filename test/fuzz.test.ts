@@ -512,6 +512,11 @@ function contractViolation(res: LightMyRequestResponse): string | undefined {
   return undefined;
 }
 
+/** The request for `op` with these parameter values (URL and headers built from them). */
+function requestFor(op: SpecOperation, values: Map<string, Slot | Slot[]>, note: string, extra: Partial<FuzzRequest> = {}): FuzzRequest {
+  return { op: op.id, method: op.method, url: buildUrl(op, values), headers: headersOf(op, values), note, ...extra };
+}
+
 async function send(app: FastifyInstance, tally: Tally, request: FuzzRequest, expect: Expectation) {
   const res = await app.inject({ method: request.method, url: request.url, headers: request.headers, payload: request.payload });
   tally.requests++;
@@ -640,35 +645,13 @@ describe(`fuzzing every operation of the OpenAPI document (seed ${SEED})`, () =>
             if (expectationFor(param, value) === badRequest) mustBe400++;
             const values = baselineValues(s, op);
             values.set(`${param.in}:${param.name}`, value);
-            await send(
-              app,
-              tally,
-              {
-                op: op.id,
-                method: op.method,
-                url: buildUrl(op, values),
-                headers: headersOf(op, values),
-                note: `${param.name}=${String(value).slice(0, 40)}`,
-              },
-              expectationFor(param, value),
-            );
+            await send(app, tally, requestFor(op, values, `${param.name}=${String(value).slice(0, 40)}`), expectationFor(param, value));
           }
           // Missing (even when required), and repeated.
           for (const value of [undefined, [s.baseline(op, param), s.baseline(op, param)], ['1', '2']] as (Slot | Slot[])[]) {
             const values = baselineValues(s, op);
             values.set(`${param.in}:${param.name}`, value);
-            await send(
-              app,
-              tally,
-              {
-                op: op.id,
-                method: op.method,
-                url: buildUrl(op, values),
-                headers: headersOf(op, values),
-                note: `${param.name} missing/repeated`,
-              },
-              anyStatus,
-            );
+            await send(app, tally, requestFor(op, values, `${param.name} missing/repeated`), anyStatus);
           }
         }
       }
@@ -785,14 +768,7 @@ describe(`fuzzing every operation of the OpenAPI document (seed ${SEED})`, () =>
           await send(
             app,
             tally,
-            {
-              op: op.id,
-              method: op.method,
-              url: buildUrl(op, values),
-              headers,
-              payload: bodyFor(op),
-              note: `auth=${String(authorization).slice(0, 40)}`,
-            },
+            requestFor(op, values, `auth=${String(authorization).slice(0, 40)}`, { headers, payload: bodyFor(op) }),
             expect401(values, op),
           );
         }
