@@ -131,6 +131,16 @@ export class RegistryService {
     const at = query.at ?? todayUtc();
     const needsDocument = query.region !== undefined || query.device !== undefined || query.defaultState !== undefined;
     const data = [];
+    // Items of a page often share the change set that wrote them (the seed, a batch edit): look each up once.
+    const recordedAt = new Map<number, string>();
+    const recordedAtOf = (version: number) => {
+      let at = recordedAt.get(version);
+      if (at === undefined) {
+        at = this.store.changeSet(version)?.recordedAt ?? '';
+        recordedAt.set(version, at);
+      }
+      return at;
+    };
     let after = cursor ? String(cursor.k) : '';
     let more = false;
     const batch = Math.max(query.limit + 1, needsDocument ? 256 : 0);
@@ -167,7 +177,7 @@ export class RegistryService {
           defaultStates: states,
           devices,
           settingCount: doc.settings.length,
-          revision: { version: rev.version, recordedAt: this.store.changeSet(rev.version)?.recordedAt ?? '' },
+          revision: { version: rev.version, recordedAt: recordedAtOf(rev.version) },
         });
       }
       if (rows.length < batch) break;
