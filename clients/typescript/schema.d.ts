@@ -428,12 +428,12 @@ export interface components {
          * @description What kind of platform this is.
          * @enum {string}
          */
-        CategoryInput: "social" | "professional" | "messaging" | "ai-assistant" | "creative" | "forum" | "productivity" | "publishing" | "education" | "video" | "search" | "other";
+        CategoryInput: "social" | "professional" | "messaging" | "ai-assistant" | "creative" | "forum" | "productivity" | "publishing" | "education" | "video" | "search" | "audio" | "developer" | "cloud-storage" | "other";
         /**
          * @description A kind of user data a setting covers.
          * @enum {string}
          */
-        DataCategoryInput: "public_posts" | "profile" | "private_messages" | "ai_chats" | "uploads" | "voice" | "usage" | "creative_works" | "code" | "documents" | "course_content";
+        DataCategoryInput: "public_posts" | "profile" | "private_messages" | "ai_chats" | "uploads" | "voice" | "usage" | "creative_works" | "code" | "documents" | "course_content" | "email" | "recordings";
         /**
          * @description What the data is used for: training the platform’s own generative models, training other (non-generative) models, sharing with affiliates or partners for their AI, licensing to third parties, allowing third-party AI crawlers, or general product improvement that includes model training.
          * @enum {string}
@@ -449,6 +449,11 @@ export interface components {
          * @enum {string}
          */
         PlatformStatusInput: "active" | "retired";
+        /**
+         * @description What a source is. `platform`: the platform’s own pages, policies or announcements. `regulator`: a data-protection or other authority. `court`: a judgment, order or filing. `terms_archive`: an archived version of the platform’s own document (e.g. an Open Terms Archive record). `press`: news or commentary. `other`: anything else (guides, blogs, aggregators).
+         * @enum {string}
+         */
+        SourceKindInput: "platform" | "regulator" | "court" | "terms_archive" | "press" | "other";
         /** @description Where a fact was seen. */
         SourceInput: {
             /** @description Id of the source within this platform, cited by facts. */
@@ -460,6 +465,7 @@ export interface components {
             url: string;
             title: string;
             publisher: string;
+            kind: components["schemas"]["SourceKindInput"];
             /** @description When the page was published or last updated; null when it carries no date. */
             publishedDate: components["schemas"]["IsoDateInput"] | null;
             /** @description When the registry last read the page. */
@@ -475,6 +481,8 @@ export interface components {
             effectiveUntil: components["schemas"]["IsoDateInput"] | null;
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
         };
         /** @description How to reach and change a setting on one device. */
         OptOutPathInput: {
@@ -486,6 +494,8 @@ export interface components {
             notes: string | null;
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
         };
         /** @description A control (or the absence of one) over whether the platform trains AI on a person’s data. */
         SettingInput: {
@@ -545,6 +555,8 @@ export interface components {
             notes: string | null;
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
         };
         /** @description A dated change in how a platform uses data for AI training. */
         PolicyEventInput: {
@@ -563,6 +575,8 @@ export interface components {
             regions: components["schemas"]["RegionCodeInput"][];
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
         };
         /** @description A platform’s full record as written by editors. `revision` and `at` (server-managed) may be present and are ignored. */
         PlatformInputInput: {
@@ -670,12 +684,12 @@ export interface components {
          * @description What kind of platform this is.
          * @enum {string}
          */
-        Category: "social" | "professional" | "messaging" | "ai-assistant" | "creative" | "forum" | "productivity" | "publishing" | "education" | "video" | "search" | "other";
+        Category: "social" | "professional" | "messaging" | "ai-assistant" | "creative" | "forum" | "productivity" | "publishing" | "education" | "video" | "search" | "audio" | "developer" | "cloud-storage" | "other";
         /**
          * @description A kind of user data a setting covers.
          * @enum {string}
          */
-        DataCategory: "public_posts" | "profile" | "private_messages" | "ai_chats" | "uploads" | "voice" | "usage" | "creative_works" | "code" | "documents" | "course_content";
+        DataCategory: "public_posts" | "profile" | "private_messages" | "ai_chats" | "uploads" | "voice" | "usage" | "creative_works" | "code" | "documents" | "course_content" | "email" | "recordings";
         /**
          * @description What the data is used for: training the platform’s own generative models, training other (non-generative) models, sharing with affiliates or partners for their AI, licensing to third parties, allowing third-party AI crawlers, or general product improvement that includes model training.
          * @enum {string}
@@ -691,6 +705,11 @@ export interface components {
          * @enum {string}
          */
         PlatformStatus: "active" | "retired";
+        /**
+         * @description What a source is. `platform`: the platform’s own pages, policies or announcements. `regulator`: a data-protection or other authority. `court`: a judgment, order or filing. `terms_archive`: an archived version of the platform’s own document (e.g. an Open Terms Archive record). `press`: news or commentary. `other`: anything else (guides, blogs, aggregators).
+         * @enum {string}
+         */
+        SourceKind: "platform" | "regulator" | "court" | "terms_archive" | "press" | "other";
         /** @description Where a fact was seen. */
         Source: {
             /** @description Id of the source within this platform, cited by facts. */
@@ -702,6 +721,7 @@ export interface components {
             url: string;
             title: string;
             publisher: string;
+            kind: components["schemas"]["SourceKind"];
             /** @description When the page was published or last updated; null when it carries no date. */
             publishedDate: components["schemas"]["IsoDate"] | null;
             /** @description When the registry last read the page. */
@@ -717,6 +737,8 @@ export interface components {
             effectiveUntil: components["schemas"]["IsoDate"] | null;
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
         };
         /** @description How to reach and change a setting on one device. */
         OptOutPath: {
@@ -728,6 +750,8 @@ export interface components {
             notes: string | null;
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
         };
         /** @description A control (or the absence of one) over whether the platform trains AI on a person’s data. */
         Setting: {
@@ -787,6 +811,8 @@ export interface components {
             notes: string | null;
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
         };
         /** @description A dated change in how a platform uses data for AI training. */
         PolicyEvent: {
@@ -805,6 +831,8 @@ export interface components {
             regions: components["schemas"]["RegionCode"][];
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
         };
         /** @description A platform’s full record as written by editors. */
         PlatformDocument: {
@@ -1035,6 +1063,8 @@ export interface components {
             regions: components["schemas"]["RegionCode"][];
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
             /** @description Slug of the platform. */
             platform: string;
             /** @description The event’s date on the timeline: effective date, else announced date. */

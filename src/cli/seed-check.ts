@@ -1,11 +1,18 @@
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { eventDate } from '../domain/effective.js';
+import { evidenceSummary } from '../domain/evidence.js';
 import { Devices } from '../schemas/common.js';
 import { readSeedFiles } from '../seed/files.js';
 
 /**
- * Validates every seed file and prints a coverage table (platform × devices × region rules × events ×
- * sources) so gaps are visible. Exits 1 when any file is invalid.
+ * Validates seed files (all of them, or those named on the command line) and prints, per platform,
+ * coverage and evidence: facts, facts with a primary source, facts that rest on press only, facts an
+ * editor could not confirm, the newest source date and the newest event. Exits 1 when a file is invalid.
  */
-const files = readSeedFiles();
+const { positionals } = parseArgs({ allowPositionals: true, options: {}, strict: true });
+const only = new Set(positionals.map((p) => basename(p)));
+const files = readSeedFiles().filter((f) => only.size === 0 || only.has(f.file));
 let failed = 0;
 const rows: string[][] = [];
 for (const f of files) {
@@ -18,27 +25,52 @@ for (const f of files) {
   }
   const d = f.document;
   const devices = new Set(d.settings.flatMap((s) => s.paths.map((p) => p.device)));
-  const unknownDefaults = d.settings.filter((s) => s.defaults.length === 0 || s.defaults.some((p) => p.state === null)).length;
+  const evidence = evidenceSummary(d);
+  const newest = (dates: (string | null)[]) =>
+    dates
+      .filter((x): x is string => x !== null)
+      .sort()
+      .at(-1) ?? '—';
   rows.push([
     d.slug,
     String(d.settings.length),
-    ...Devices.map((dev) => (devices.has(dev) ? '✓' : '·')),
+    Devices.filter((dev) => devices.has(dev)).length ? Devices.map((dev) => (devices.has(dev) ? dev[0] : '·')).join('') : '·····',
     String(d.regionRules.length),
     String(d.events.length),
     String(d.sources.length),
-    String(unknownDefaults),
+    String(evidence.facts),
+    String(evidence.primary),
+    String(evidence.secondary),
+    String(evidence.unconfirmed),
+    newest(d.sources.map((s) => s.publishedDate)),
+    newest(d.events.map((e) => eventDate(e))),
     d.lastVerified,
   ]);
 }
-const header = ['platform', 'settings', ...Devices, 'region rules', 'events', 'sources', 'unknown defaults', 'last verified'];
+const header = [
+  'platform',
+  'settings',
+  'devices',
+  'region rules',
+  'events',
+  'sources',
+  'facts',
+  'primary',
+  'press only',
+  'unconfirmed',
+  'newest source',
+  'newest event',
+  'last verified',
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
-const totals = (i: number) => rows.reduce((n, r) => n + Number(r[i]), 0);
+const total = (i: number) => rows.reduce((n, r) => n + Number(r[i]), 0);
 console.log(
-  `\n${rows.length} valid platform files, ${failed} invalid; ${totals(1)} settings, ${totals(2 + Devices.length)} region rules, ` +
-    `${totals(3 + Devices.length)} events, ${totals(4 + Devices.length)} sources.`,
+  `\n${rows.length} valid platform files, ${failed} invalid; ${total(1)} settings, ${total(3)} region rules, ${total(4)} events, ` +
+    `${total(5)} sources; ${total(6)} facts: ${total(7)} with a primary source, ${total(8)} on press only, ${total(9)} unconfirmed.`,
 );
+console.log('devices: w = web, i = ios, a = android, m = mobile_web, d = desktop_app');
 process.exitCode = failed > 0 ? 1 : 0;

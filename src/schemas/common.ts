@@ -69,6 +69,9 @@ export const Categories = [
   'education',
   'video',
   'search',
+  'audio',
+  'developer',
+  'cloud-storage',
   'other',
 ] as const;
 export const Category = z.enum(Categories).meta({ id: 'Category', description: 'What kind of platform this is.' });
@@ -86,6 +89,8 @@ export const DataCategories = [
   'code',
   'documents',
   'course_content',
+  'email',
+  'recordings',
 ] as const;
 export const DataCategory = z.enum(DataCategories).meta({
   id: 'DataCategory',
@@ -130,3 +135,16 @@ export const PlatformStatus = z.enum(['active', 'retired']).meta({
   id: 'PlatformStatus',
   description: '`retired` is a tombstone: the platform stays in history and its slug is never reused.',
 });
+
+export const SourceKinds = ['platform', 'regulator', 'court', 'terms_archive', 'press', 'other'] as const;
+export const SourceKind = z.enum(SourceKinds).meta({
+  id: 'SourceKind',
+  description:
+    'What a source is. `platform`: the platform’s own pages, policies or announcements. `regulator`: a data-protection or other ' +
+    'authority. `court`: a judgment, order or filing. `terms_archive`: an archived version of the platform’s own document ' +
+    '(e.g. an Open Terms Archive record). `press`: news or commentary. `other`: anything else (guides, blogs, aggregators).',
+});
+export type SourceKind = z.infer<typeof SourceKind>;
+
+/** Kinds whose word is the platform's own, or an authority's: a fact citing one has primary evidence. */
+export const PrimarySourceKinds: readonly SourceKind[] = ['platform', 'regulator', 'court', 'terms_archive'];

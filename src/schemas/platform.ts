@@ -13,6 +13,7 @@ import {
   PlatformStatus,
   Purpose,
   Slug,
+  SourceKind,
 } from './common.js';
 
 export const SourceRefs = z
@@ -26,11 +27,22 @@ export const Source = z
     url: HttpUrl.describe('The original page: the platform’s help page, the regulator’s statement, the article.'),
     title: NonEmptyText(300),
     publisher: NonEmptyText(200),
+    kind: SourceKind,
     publishedDate: IsoDate.nullable().describe('When the page was published or last updated; null when it carries no date.'),
     retrievedDate: IsoDate.describe('When the registry last read the page.'),
   })
   .meta({ id: 'Source', description: 'Where a fact was seen.' });
 export type Source = z.infer<typeof Source>;
+
+/**
+ * An editor's note that a fact could not be confirmed against its sources. Present only then; the
+ * fact's derived `evidence` becomes `unconfirmed`.
+ */
+const unconfirmed = {
+  unconfirmed: NonEmptyText(1000)
+    .optional()
+    .describe('Editor’s note saying why this fact could not be confirmed against its sources; absent when it was.'),
+};
 
 /** `effectiveFrom` is inclusive, `effectiveUntil` exclusive; null means open-ended (or not known). */
 const effectiveRange = {
@@ -45,6 +57,7 @@ export const DefaultPeriod = z
     state: DefaultState.nullable().describe('The default in this period; null when the setting existed but its default is not known.'),
     ...effectiveRange,
     sources: SourceRefs,
+    ...unconfirmed,
   })
   .meta({ id: 'DefaultPeriod', description: 'What a setting defaulted to during a period of real time.' });
 export type DefaultPeriod = z.infer<typeof DefaultPeriod>;
@@ -56,6 +69,7 @@ export const OptOutPath = z
     deepLink: HttpUrl.nullable().describe('A link straight to the control on this device, when one exists.'),
     notes: NonEmptyText(1000).nullable(),
     sources: SourceRefs,
+    ...unconfirmed,
   })
   .meta({ id: 'OptOutPath', description: 'How to reach and change a setting on one device.' });
 export type OptOutPath = z.infer<typeof OptOutPath>;
@@ -112,6 +126,7 @@ export const RegionRule = z
     ...effectiveRange,
     notes: NonEmptyText(2000).nullable(),
     sources: SourceRefs,
+    ...unconfirmed,
   })
   .meta({ id: 'RegionRule', description: 'How a platform treats people in some regions differently, for a period of real time.' });
 export type RegionRule = z.infer<typeof RegionRule>;
@@ -127,6 +142,7 @@ export const PolicyEvent = z
     settingIds: z.array(Slug).describe('Settings the change affected.'),
     regions: z.array(RegionCode).describe('Regions the change affected; empty when it applied everywhere.'),
     sources: SourceRefs,
+    ...unconfirmed,
   })
   .meta({ id: 'PolicyEvent', description: 'A dated change in how a platform uses data for AI training.' });
 export type PolicyEvent = z.infer<typeof PolicyEvent>;

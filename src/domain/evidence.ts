@@ -1,0 +1,56 @@
+import { PrimarySourceKinds } from '../schemas/common.js';
+import type { PlatformDocument, Source } from '../schemas/platform.js';
+
+/**
+ * How well a fact is backed. `primary`: the platform's own words, a regulator, a court or an archived
+ * version of the platform's document. `secondary`: only press or other third parties. `unconfirmed`:
+ * an editor noted that the fact could not be confirmed against its sources.
+ */
+export const EvidenceLevels = ['primary', 'secondary', 'unconfirmed'] as const;
+export type Evidence = (typeof EvidenceLevels)[number];
+
+/** A fact as far as evidence goes: the sources it cites and the editor's note, if any. */
+export interface Fact {
+  sources: string[];
+  unconfirmed?: string;
+}
+
+export function evidenceOf(fact: Fact, sources: ReadonlyMap<string, Source> | readonly Source[]): Evidence {
+  if (fact.unconfirmed !== undefined) return 'unconfirmed';
+  const byId = sources instanceof Map ? sources : new Map((sources as readonly Source[]).map((s) => [s.id, s]));
+  return fact.sources.some((id) => {
+    const kind = byId.get(id)?.kind;
+    return kind !== undefined && PrimarySourceKinds.includes(kind);
+  })
+    ? 'primary'
+    : 'secondary';
+}
+
+/** The weakest of several levels (`unconfirmed` < `secondary` < `primary`); `primary` for none. */
+export function weakestEvidence(levels: Iterable<Evidence>): Evidence {
+  let weakest: Evidence = 'primary';
+  for (const level of levels) if (EvidenceLevels.indexOf(level) > EvidenceLevels.indexOf(weakest)) weakest = level;
+  return weakest;
+}
+
+/** Every fact of a document that carries its own evidence: default periods, paths, region rules, events. */
+export function factsOf(doc: PlatformDocument): Fact[] {
+  return [...doc.settings.flatMap((s) => [...s.defaults, ...s.paths]), ...doc.regionRules, ...doc.events];
+}
+
+export interface EvidenceSummary {
+  facts: number;
+  primary: number;
+  secondary: number;
+  unconfirmed: number;
+}
+
+export function evidenceSummary(doc: PlatformDocument): EvidenceSummary {
+  const byId = new Map(doc.sources.map((s) => [s.id, s]));
+  const summary: EvidenceSummary = { facts: 0, primary: 0, secondary: 0, unconfirmed: 0 };
+  for (const fact of factsOf(doc)) {
+    summary.facts++;
+    summary[evidenceOf(fact, byId)]++;
+  }
+  return summary;
+}
