@@ -1,9 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
-import { AdminStore } from './db/admin-store.js';
-import { type Db, openDatabase } from './db/client.js';
-import { RegistryStore } from './db/registry-store.js';
+import { openStore } from './db/open.js';
+import type { Store } from './db/repository.js';
 import { authPlugin } from './plugins/auth.js';
 import { cachingPlugin } from './plugins/caching.js';
 import { errorsPlugin, sendProblem } from './plugins/errors.js';
@@ -20,14 +19,13 @@ import { regionRoutes } from './routes/v1/regions/index.js';
 import { registryRoutes } from './routes/v1/registry/index.js';
 import { webRoutes } from './routes/web/index.js';
 import { seedIfEmpty } from './seed/load.js';
-import { RegistryService } from './services/registry-service.js';
+import { createServices, type Services } from './services/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
-    db: Db;
-    registry: RegistryService;
-    admin: AdminStore;
+    store: Store;
+    services: Services;
   }
 }
 
@@ -73,24 +71,27 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const db = openDatabase(config.DATABASE_PATH);
-  const registry = new RegistryService(new RegistryStore(db));
-  if (config.SEED && options.seedDir !== false) {
-    const version = seedIfEmpty(registry, options.seedDir);
-    if (version !== null) app.log.info({ version }, 'seeded an empty registry');
+  const store = await openStore(config);
+  const services = createServices(store);
+  try {
+    if (config.SEED && options.seedDir !== false) {
+      const version = await seedIfEmpty(services.writes, options.seedDir);
+      if (version !== null) app.log.info({ version, engine: store.engine }, 'seeded an empty registry');
+    }
+  } catch (error) {
+    await store.close();
+    throw error;
   }
   app.decorate('config', config);
-  app.decorate('db', db);
-  app.decorate('registry', registry);
-  const admin = new AdminStore(db);
-  app.decorate('admin', admin);
-  app.addHook('onClose', async () => db.$client.close());
+  app.decorate('store', store);
+  app.decorate('services', services);
+  app.addHook('onClose', async () => store.close());
 
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(cachingPlugin);
   await app.register(swaggerPlugin);
-  await app.register(authPlugin, { admin, failureLimit: config.AUTH_FAILURE_LIMIT });
+  await app.register(authPlugin, { keys: services.keys, failureLimit: config.AUTH_FAILURE_LIMIT });
 
   await app.register(healthRoutes);
   await app.register(webRoutes);
@@ -103,7 +104,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await v1.register(exportRoutes, { prefix: '/export' });
       await v1.register(registryRoutes, { prefix: '/registry' });
       await v1.register(feedRoutes);
-      await v1.register(adminRoutes, { prefix: '/admin', admin });
+      await v1.register(adminRoutes, { prefix: '/admin' });
     },
     { prefix: '/v1' },
   );

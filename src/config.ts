@@ -6,6 +6,14 @@ const ConfigSchema = z.object({
   PORT: Port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default('./data/registry.sqlite'),
+  /** `postgres://…`: run on PostgreSQL instead of the SQLite file at DATABASE_PATH. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// connection URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** Connections per instance in the PostgreSQL pool. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Public reads a client may make per minute; 0 turns rate limiting off (the benchmark does). */
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(600),
@@ -24,6 +32,10 @@ const ConfigSchema = z.object({
   BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
   /** Milliseconds a request may take before the server gives up on it. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /** Days audit rows are kept; older ones are deleted hourly. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+  /** Hours a stored Idempotency-Key response is kept (a retry after that is a new request). */
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).default(48),
   /** Whether to load `seed/` into an empty registry on start. */
   SEED: z
     .enum(['true', 'false'])

@@ -14,5 +14,5 @@ function findRoot(start: string): string {
 }
 
 export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
-export const MIGRATIONS_DIR = join(ROOT, 'migrations');
+export const MIGRATIONS_DIR = { sqlite: join(ROOT, 'migrations', 'sqlite'), postgres: join(ROOT, 'migrations', 'postgres') } as const;
 export const SEED_PLATFORMS_DIR = join(ROOT, 'seed', 'platforms');

@@ -8,12 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { AuditList, PlatformWriteResult, WriteResult } from '../src/schemas/admin.js';
 import { PlatformRecord } from '../src/schemas/platform.js';
 import { ChangeList, EventList, RegistryInfo } from '../src/schemas/responses.js';
-import { expectProblem, makeApp, parse } from './helpers.js';
+import { createKey, expectProblem, makeApp, parse } from './helpers.js';
 
 async function setup() {
   const app = await makeApp();
-  const editor = app.admin.createKey('ed', 'editor').key;
-  const admin = app.admin.createKey('root', 'admin').key;
+  const editor = await createKey(app, 'ed', 'editor');
+  const admin = await createKey(app, 'root', 'admin');
   return { app, editor, admin, auth: (key: string) => ({ authorization: `Bearer ${key}` }) };
 }
 
@@ -43,7 +43,7 @@ describe('keys and roles', () => {
       expect(res.headers['www-authenticate']).toMatch(/^Bearer realm=/);
       expect(problem.detail).not.toContain(editor);
     }
-    app.admin.revokeKey('ed');
+    await app.services.keys.revoke('ed');
     expectProblem(
       await app.inject({ method: 'POST', url: '/v1/admin/changes', headers: { authorization: `Bearer ${editor}` }, payload: body }),
       401,
@@ -456,9 +456,10 @@ describe('audit log and Atom feeds', () => {
     expect(res.body).not.toContain(editor);
     expect(res.body).not.toContain(admin);
     const page = parse(AuditList, res);
-    expect(page.data.map((e) => [e.keyName, e.status, e.outcome])).toEqual([
-      ['ed', 400, 'refused'],
-      [null, 401, 'refused'],
+    // The refusal without a valid key is counted per client and minute, and written when the audit is read.
+    expect(page.data.map((e) => [e.keyName, e.status, e.outcome, e.count])).toEqual([
+      [null, 401, 'refused', 1],
+      ['ed', 400, 'refused', 1],
     ]);
     const rest = parse(AuditList, await app.inject({ url: `/v1/admin/audit?cursor=${page.nextCursor}`, headers: auth(admin) }));
     expect(rest.data[0]).toMatchObject({
@@ -470,6 +471,22 @@ describe('audit log and Atom feeds', () => {
       version: 2,
     });
     expect(rest.data[0]?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('aggregates a flood of refused requests without a valid key: one row per client and minute, with a count', async () => {
+    const { app, admin, auth } = await setup();
+    const before = (await app.store.rowCounts()).auditLog!;
+    for (let i = 0; i < 300; i++) {
+      await app.inject({ method: 'POST', url: '/v1/admin/changes', headers: { authorization: `Bearer made-up-${i}` }, payload: {} });
+    }
+    // Nothing is written per refused request.
+    expect((await app.store.rowCounts()).auditLog).toBe(before);
+    const page = parse(AuditList, await app.inject({ url: '/v1/admin/audit?limit=5', headers: auth(admin) }));
+    const flood = page.data.filter((e) => e.keyName === null && e.status === 401);
+    expect(flood.reduce((n, e) => n + e.count, 0)).toBe(300);
+    // One row, or two if the flood straddled a minute boundary.
+    expect(flood.length).toBeLessThanOrEqual(2);
+    expect(flood[0]).toMatchObject({ route: '/v1/admin/changes', method: 'POST', outcome: 'refused', keyId: null });
   });
 
   it('serves valid Atom feeds of change sets, overall and per platform', async () => {

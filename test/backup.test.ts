@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { AdminStore } from '../src/db/admin-store.js';
 import { BackupError, backupDatabase, restoreDatabase } from '../src/db/backup.js';
-import { openDatabase } from '../src/db/client.js';
 import { RegistryInfo } from '../src/schemas/responses.js';
+import { keyInDatabase, migratedDatabase } from './helpers.js';
 import { startServer } from './server-process.js';
 
 /**
@@ -45,9 +44,7 @@ describe('backup and restore', () => {
     const dir = mkdtempSync(join(tmpdir(), 'backup-'));
     try {
       const databasePath = join(dir, 'live', 'registry.sqlite');
-      const setupDb = openDatabase(databasePath);
-      const key = new AdminStore(setupDb).createKey('backup-editor', 'editor').key;
-      setupDb.$client.close();
+      const key = await keyInDatabase(databasePath, 'backup-editor');
       const server = await startServer(databasePath);
 
       let n = 0;
@@ -129,12 +126,11 @@ describe('backup and restore', () => {
     }
   }, 90_000);
 
-  it('refuses backups that are not sound registry databases, leaving the target untouched', () => {
+  it('refuses backups that are not sound registry databases, leaving the target untouched', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'restore-'));
     try {
       const target = join(dir, 'registry.sqlite');
-      const targetDb = openDatabase(target);
-      targetDb.$client.close();
+      await migratedDatabase(target);
       const before = readFileSync(target);
       const notSqlite = join(dir, 'notes.txt');
       writeFileSync(notSqlite, 'this is not a database\n'.repeat(100));
@@ -162,16 +158,17 @@ describe('backup and restore', () => {
     const dir = mkdtempSync(join(tmpdir(), 'restore-'));
     try {
       const source = join(dir, 'source.sqlite');
-      const sourceDb = openDatabase(source);
-      sourceDb.$client
+      await migratedDatabase(source);
+      const sourceDb = new Database(source);
+      sourceDb
         .prepare('insert into change_sets (version, recorded_at, author, message) values (?, ?, ?, ?)')
         .run(1, '2026-01-01T00:00:00.000Z', 'test', 'first');
-      sourceDb.$client.close();
+      sourceDb.close();
       const backupFile = join(dir, 'backup.sqlite');
       expect(await backupDatabase(source, backupFile)).toMatchObject({ path: backupFile, version: 1 });
 
       const target = join(dir, 'registry.sqlite');
-      openDatabase(target).$client.close();
+      await migratedDatabase(target);
       const old = readFileSync(target);
       // Leftovers of a crashed server: replayed onto the restored file they could corrupt it.
       writeFileSync(`${target}-wal`, Buffer.alloc(8192, 7));

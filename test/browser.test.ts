@@ -94,7 +94,7 @@ describe.skipIf(!installable)('in a headless browser (Chromium at /usr/bin/chrom
 
   it('/ shows a UK Android user the LinkedIn steps from the registry, with sources, and no external requests', async (ctx) => {
     ctx.skip(unavailable !== undefined, unavailable);
-    const expected = app.registry.optOut('linkedin', { region: 'GB', device: 'android' });
+    const expected = await app.services.platforms.optOut('linkedin', { region: 'GB', device: 'android' });
     const expectedSteps = expected.settings.flatMap((s) => s.paths.filter((p) => p.device === 'android').map((p) => p.steps));
     expect(expectedSteps.length).toBeGreaterThan(0);
 
@@ -154,7 +154,7 @@ describe('/ without a browser', () => {
     const app = await makeApp();
     const res = await app.inject('/?region=de');
     expect(res.statusCode).toBe(200);
-    const list = app.registry.listPlatforms({ region: 'DE', limit: 100 });
+    const list = await app.services.platforms.list({ region: 'DE', limit: 100 });
     for (const p of list.data) expect(res.body, p.slug).toContain(`href="/?platform=${p.slug}&amp;region=DE"`);
     expect(res.body).toContain('<option value="DE" selected>Germany</option>');
   });

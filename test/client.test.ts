@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { createRegistryClient, type OptOutAnswer, type Problem, type RegistryClient } from '../clients/typescript/index.js';
 import { buildApp } from '../src/app.js';
 import { testConfig } from '../src/config.js';
+import { createKey, record } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -18,7 +19,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  */
 async function startRegistryServer(): Promise<{ app: FastifyInstance; baseUrl: string; client: RegistryClient }> {
   const app = await buildApp(testConfig({ DATABASE_PATH: ':memory:' }));
-  app.registry.recordChangeSet({
+  await record(app, {
     author: 'client-test',
     message: 'Re-verified LinkedIn.',
     operations: [{ op: 'patch', slug: 'linkedin', patch: { lastVerified: '2026-01-15' } }],
@@ -51,12 +52,12 @@ describe('the generated TypeScript client against the real server', () => {
     const second = await client.GET('/v1/platforms', { params: { query: { region: 'GB', limit: 5, cursor: first.data!.nextCursor! } } });
     const slugs = [...first.data!.data, ...second.data!.data].map((p) => p.slug);
     expect(new Set(slugs).size).toBe(10);
-    expect(first.data).toEqual(JSON.parse(JSON.stringify(app.registry.listPlatforms({ region: 'GB', limit: 5 }))));
+    expect(first.data).toEqual(JSON.parse(JSON.stringify(await app.services.platforms.list({ region: 'GB', limit: 5 }))));
   });
 
   it('getPlatform: the full record, at the current version and at version 1', async () => {
     const { data } = await client.GET('/v1/platforms/{slug}', { params: { path: { slug: 'linkedin' } } });
-    expect(data).toEqual(app.registry.getPlatform('linkedin', {}));
+    expect(data).toEqual(await app.services.platforms.get('linkedin', {}));
     expect(data?.lastVerified).toBe('2026-01-15');
     expect(data?.revision.version).toBe(2);
     const old = await client.GET('/v1/platforms/{slug}', { params: { path: { slug: 'linkedin' }, query: { version: 1 } } });
@@ -69,7 +70,7 @@ describe('the generated TypeScript client against the real server', () => {
       params: { path: { slug: 'linkedin' }, query: { region: 'GB', device: 'android' } },
     });
     expectTypeOf(data!).toEqualTypeOf<OptOutAnswer>();
-    expect(data).toEqual(JSON.parse(JSON.stringify(app.registry.optOut('linkedin', { region: 'GB', device: 'android' }))));
+    expect(data).toEqual(JSON.parse(JSON.stringify(await app.services.platforms.optOut('linkedin', { region: 'GB', device: 'android' }))));
     expect(data?.settings.flatMap((s) => s.paths.map((p) => p.device))).toEqual(expect.arrayContaining(['android']));
 
     const bad = await client.GET('/v1/platforms/{slug}/opt-out', { params: { path: { slug: 'linkedin' }, query: { region: 'XX' } } });
@@ -122,7 +123,7 @@ describe('the generated TypeScript client against the real server', () => {
   });
 
   it('patchPlatform: an admin write through the client, with If-Match, then read back', async () => {
-    const key = app.admin.createKey('client-editor', 'editor').key;
+    const key = await createKey(app, 'client-editor', 'editor');
     const editor = createRegistryClient(baseUrl, { apiKey: key });
     const before = await editor.GET('/v1/platforms/{slug}', { params: { path: { slug: 'x' } } });
     const etag = before.response.headers.get('etag')!;

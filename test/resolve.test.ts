@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inEffect, narrowToDate } from '../src/domain/effective.js';
 import { regionSpecificity } from '../src/domain/regions.js';
 import { resolveOptOut } from '../src/domain/resolve.js';
+import { withEvidence, withoutEvidence } from '../src/domain/evidence.js';
 import { PlatformDocument } from '../src/schemas/platform.js';
 
 const src = {
@@ -9,6 +10,7 @@ const src = {
   url: 'https://example.com/help',
   title: 'Help',
   publisher: 'Example',
+  kind: 'platform' as const,
   publishedDate: null,
   retrievedDate: '2026-11-23',
 };
@@ -197,5 +199,67 @@ describe('resolveOptOut', () => {
     const r = resolveOptOut(unknown, { region: 'US', device: null, at: '2024-10-01' });
     expect(r.trainingByDefault).toBeNull();
     expect(r.decidedBy?.kind).toBe('unknown');
+  });
+
+  it('keeps a setting in a gap between its default periods, with its default unknown (never "not trained")', () => {
+    const gapped = PlatformDocument.parse({
+      ...doc,
+      settings: [
+        {
+          ...doc.settings[0]!,
+          defaults: [
+            { state: 'opted_in', effectiveFrom: '2024-01-01', effectiveUntil: '2024-03-01', sources: ['s'] },
+            { state: 'opted_in', effectiveFrom: '2024-06-01', effectiveUntil: null, sources: ['s'] },
+          ],
+        },
+        doc.settings[1]!,
+      ],
+      regionRules: [],
+      events: [],
+    });
+    const inGap = resolveOptOut(gapped, { region: 'US', device: null, at: '2024-04-15' });
+    expect(inGap.settings.map((s) => s.id)).toContain('gen');
+    expect(inGap.settings.find((s) => s.id === 'gen')?.defaultState).toBeNull();
+    // The ranking models train with no choice, but the generative setting decides the headline: unknown, not true or false.
+    expect(inGap.trainingByDefault).toBeNull();
+    expect(inGap.decidedBy?.settingId).toBe('gen');
+    // Before its first period it did not exist yet.
+    const before = resolveOptOut(gapped, { region: 'US', device: null, at: '2023-06-01' });
+    expect(before.settings.map((s) => s.id)).toEqual(['ranking']);
+  });
+});
+
+describe('evidence', () => {
+  const press = { ...src, id: 'news', url: 'https://news.example.com/story', kind: 'press' as const };
+  const withSources = (overrides: Record<string, unknown>) =>
+    PlatformDocument.parse({ ...doc, sources: [src, press], regionRules: [], events: [], ...overrides });
+
+  it('derives primary, secondary and unconfirmed from the cited sources and the editor’s note', () => {
+    const gen = doc.settings[0]!;
+    const pressOnly = withSources({
+      settings: [{ ...gen, defaults: [{ ...gen.defaults[0]!, sources: ['news'] }] }, doc.settings[1]!],
+    });
+    const a = resolveOptOut(pressOnly, { region: 'US', device: 'web', at: '2024-10-01' });
+    // The default (press only) and the web path (platform source) decided it: the weakest wins.
+    expect(a.settings.find((s) => s.id === 'gen')?.evidence).toBe('secondary');
+    expect(a.evidence).toBe('secondary');
+    const both = withSources({
+      settings: [{ ...gen, defaults: [{ ...gen.defaults[0]!, sources: ['news', 's'] }] }, doc.settings[1]!],
+    });
+    expect(resolveOptOut(both, { region: 'US', device: 'web', at: '2024-10-01' }).evidence).toBe('primary');
+    const noted = withSources({
+      settings: [{ ...gen, paths: [{ ...gen.paths[0]!, unconfirmed: 'Menu label not seen on a platform page.' }] }, doc.settings[1]!],
+    });
+    expect(resolveOptOut(noted, { region: 'US', device: 'web', at: '2024-10-01' }).evidence).toBe('unconfirmed');
+    // A path for another device did not decide the answer for iOS.
+    expect(resolveOptOut(noted, { region: 'US', device: 'ios', at: '2024-10-01' }).evidence).toBe('primary');
+  });
+
+  it('marks every fact of a record and strips the marks before storing', () => {
+    const marked = withEvidence(withSources({}));
+    expect(marked.settings[0]?.defaults[0]?.evidence).toBe('primary');
+    expect(marked.settings[0]?.paths.every((p) => p.evidence === 'primary')).toBe(true);
+    expect(marked.settings[0]?.paths.length).toBeGreaterThan(0);
+    expect(JSON.stringify(withoutEvidence(marked))).not.toContain('evidence');
   });
 });

@@ -3,17 +3,15 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AdminStore } from '../src/db/admin-store.js';
-import { openDatabase } from '../src/db/client.js';
+import Database from 'better-sqlite3';
+import { keyInDatabase } from './helpers.js';
 import { startServer } from './server-process.js';
 
 describe('graceful shutdown', () => {
   it('finishes a request already in flight on SIGTERM, then exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shutdown-'));
     const database = join(dir, 'registry.sqlite');
-    const db = openDatabase(database);
-    const key = new AdminStore(db).createKey('ed', 'editor').key;
-    db.$client.close();
+    const key = await keyInDatabase(database, 'ed');
 
     const { port, child, exited } = await startServer(database);
 
@@ -53,9 +51,9 @@ describe('graceful shutdown', () => {
     expect(await exited).toBe(0);
 
     // The acknowledged write is on disk.
-    const reopened = openDatabase(database);
-    const row = reopened.$client.prepare('select author, message from change_sets where version = 2').get();
-    reopened.$client.close();
+    const reopened = new Database(database, { readonly: true });
+    const row = reopened.prepare('select author, message from change_sets where version = 2').get();
+    reopened.close();
     expect(row).toEqual({ author: 'ed', message: 'Written across a shutdown' });
   });
 });

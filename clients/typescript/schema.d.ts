@@ -454,6 +454,11 @@ export interface components {
          * @enum {string}
          */
         SourceKindInput: "platform" | "regulator" | "court" | "terms_archive" | "press" | "other";
+        /**
+         * @description How well a fact is backed. `primary`: it cites the platform’s own words, a regulator, a court or an archived version of the platform’s document. `secondary`: press reports (or other third parties) only. `unconfirmed`: an editor noted it could not be confirmed.
+         * @enum {string}
+         */
+        EvidenceInput: "primary" | "secondary" | "unconfirmed";
         /** @description Where a fact was seen. */
         SourceInput: {
             /** @description Id of the source within this platform, cited by facts. */
@@ -483,6 +488,8 @@ export interface components {
             sources: string[];
             /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
             unconfirmed?: string;
+            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
+            evidence?: components["schemas"]["EvidenceInput"];
         };
         /** @description How to reach and change a setting on one device. */
         OptOutPathInput: {
@@ -496,6 +503,8 @@ export interface components {
             sources: string[];
             /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
             unconfirmed?: string;
+            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
+            evidence?: components["schemas"]["EvidenceInput"];
         };
         /** @description A control (or the absence of one) over whether the platform trains AI on a person’s data. */
         SettingInput: {
@@ -557,6 +566,8 @@ export interface components {
             sources: string[];
             /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
             unconfirmed?: string;
+            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
+            evidence?: components["schemas"]["EvidenceInput"];
         };
         /** @description A dated change in how a platform uses data for AI training. */
         PolicyEventInput: {
@@ -577,6 +588,8 @@ export interface components {
             sources: string[];
             /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
             unconfirmed?: string;
+            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
+            evidence?: components["schemas"]["EvidenceInput"];
         };
         /** @description A platform’s full record as written by editors. `revision` and `at` (server-managed) may be present and are ignored. */
         PlatformInputInput: {
@@ -710,6 +723,11 @@ export interface components {
          * @enum {string}
          */
         SourceKind: "platform" | "regulator" | "court" | "terms_archive" | "press" | "other";
+        /**
+         * @description How well a fact is backed. `primary`: it cites the platform’s own words, a regulator, a court or an archived version of the platform’s document. `secondary`: press reports (or other third parties) only. `unconfirmed`: an editor noted it could not be confirmed.
+         * @enum {string}
+         */
+        Evidence: "primary" | "secondary" | "unconfirmed";
         /** @description Where a fact was seen. */
         Source: {
             /** @description Id of the source within this platform, cited by facts. */
@@ -739,6 +757,8 @@ export interface components {
             sources: string[];
             /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
             unconfirmed?: string;
+            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
+            evidence?: components["schemas"]["Evidence"];
         };
         /** @description How to reach and change a setting on one device. */
         OptOutPath: {
@@ -752,6 +772,8 @@ export interface components {
             sources: string[];
             /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
             unconfirmed?: string;
+            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
+            evidence?: components["schemas"]["Evidence"];
         };
         /** @description A control (or the absence of one) over whether the platform trains AI on a person’s data. */
         Setting: {
@@ -813,6 +835,8 @@ export interface components {
             sources: string[];
             /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
             unconfirmed?: string;
+            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
+            evidence?: components["schemas"]["Evidence"];
         };
         /** @description A dated change in how a platform uses data for AI training. */
         PolicyEvent: {
@@ -833,6 +857,8 @@ export interface components {
             sources: string[];
             /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
             unconfirmed?: string;
+            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
+            evidence?: components["schemas"]["Evidence"];
         };
         /** @description A platform’s full record as written by editors. */
         PlatformDocument: {
@@ -1065,6 +1091,8 @@ export interface components {
             sources: string[];
             /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
             unconfirmed?: string;
+            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
+            evidence?: components["schemas"]["Evidence"];
             /** @description Slug of the platform. */
             platform: string;
             /** @description The event’s date on the timeline: effective date, else announced date. */
@@ -1190,10 +1218,13 @@ export interface components {
             /** @description The platform as it is after the write. */
             platform: components["schemas"]["PlatformRecord"];
         };
-        /** @description One admin request, accepted or refused. */
+        /** @description One admin request, accepted or refused (or, for refusals without a valid key, one client’s minute of them). */
         AuditEntry: {
             id: number;
+            /** @description When the request was answered; for an aggregated row, the start of its minute. */
             at: string;
+            /** @description Id of the key used; null when none was valid. */
+            keyId: number | null;
             /** @description Name of the key used; null when none was valid. */
             keyName: string | null;
             method: string;
@@ -1205,6 +1236,8 @@ export interface components {
             version: number | null;
             requestId: string;
             ip: string | null;
+            /** @description Requests this row stands for: 1, or for requests refused without a valid key, how many came from this client for this route and status in that minute. */
+            count: number;
         };
         /** @description Admin requests, newest first. */
         AuditList: {

@@ -1,6 +1,9 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
+ * SQLite tables. `schema-pg.ts` declares the same tables for PostgreSQL, column for column, so one
+ * repository (`repository.ts`) runs on either; keep the two files in step.
+ *
  * One row per accepted write. `version` is the global registry version the change set created;
  * nothing in the registry is ever updated or deleted, so any version can be read back exactly.
  */
@@ -56,27 +59,34 @@ export const apiKeys = sqliteTable(
     createdAt: text('created_at').notNull(),
     revokedAt: text('revoked_at'),
   },
-  (t) => [uniqueIndex('api_keys_prefix').on(t.prefix), index('api_keys_name').on(t.name)],
+  // A name is never reused, even after revocation, so the audit log and idempotency records stay unambiguous.
+  (t) => [uniqueIndex('api_keys_prefix').on(t.prefix), uniqueIndex('api_keys_name_unique').on(t.name)],
 );
 
+/** Responses to writes sent with an Idempotency-Key, scoped to the API key's id (names could be confused). */
 export const idempotencyKeys = sqliteTable(
   'idempotency_keys',
   {
-    keyName: text('key_name').notNull(),
+    keyId: integer('key_id').notNull(),
     idempotencyKey: text('idempotency_key').notNull(),
     requestHash: text('request_hash').notNull(),
     status: integer('status').notNull(),
     response: text('response').notNull(),
     createdAt: text('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.keyName, t.idempotencyKey] })],
+  (t) => [primaryKey({ columns: [t.keyId, t.idempotencyKey] }), index('idempotency_keys_created_at').on(t.createdAt)],
 );
 
+/**
+ * Admin requests. An accepted write's row commits with its change set; refused requests without a
+ * valid key are aggregated per client and minute (`count`), so a flood costs one row a minute.
+ */
 export const auditLog = sqliteTable(
   'audit_log',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     at: text('at').notNull(),
+    keyId: integer('key_id'),
     keyName: text('key_name'),
     method: text('method').notNull(),
     route: text('route').notNull(),
@@ -85,6 +95,7 @@ export const auditLog = sqliteTable(
     version: integer('version'),
     requestId: text('request_id').notNull(),
     ip: text('ip'),
+    count: integer('count').notNull().default(1),
   },
   (t) => [index('audit_log_at').on(t.at)],
 );

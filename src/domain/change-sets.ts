@@ -3,6 +3,7 @@ import mergePatch from 'json-merge-patch';
 import { type FieldError, notFound, ProblemError, unprocessable } from '../errors.js';
 import type { Operation } from '../schemas/changes.js';
 import { PlatformDocument } from '../schemas/platform.js';
+import { withoutEvidence } from './evidence.js';
 
 export type JsonPatch = fastJsonPatch.Operation[];
 
@@ -130,7 +131,8 @@ export function planChangeSet(
       );
       return;
     }
-    working.set(operation.slug, parsed.data);
+    // Derived fields a client sent back (a GET body edited and PUT) are recomputed on read, never stored.
+    working.set(operation.slug, withoutEvidence(parsed.data));
   });
 
   if (errors.length > 0) {

@@ -10,9 +10,16 @@ export function inEffect(range: Range, at: string): boolean {
   return (range.effectiveFrom === null || range.effectiveFrom <= at) && (range.effectiveUntil === null || at < range.effectiveUntil);
 }
 
-/** A setting exists on `at` unless its known default periods all lie before or after that day. */
+/**
+ * A setting exists on `at` when that day lies between the start of its first known default period
+ * and the end of its last one. A day in a gap between two periods is inside that span: the setting
+ * existed, its default then is simply not known (so it resolves to null, never to "not trained").
+ */
 export function settingExistsOn(setting: Setting, at: string): boolean {
-  return setting.defaults.length === 0 || setting.defaults.some((d) => inEffect(d, at));
+  const first = setting.defaults[0];
+  const last = setting.defaults[setting.defaults.length - 1];
+  if (!first || !last) return true;
+  return (first.effectiveFrom === null || first.effectiveFrom <= at) && (last.effectiveUntil === null || at < last.effectiveUntil);
 }
 
 /** The day an event counts from on a timeline: when it took effect, else when it was announced. */

@@ -54,3 +54,26 @@ export function evidenceSummary(doc: PlatformDocument): EvidenceSummary {
   }
   return summary;
 }
+
+/** The document with each fact's derived `evidence`, as the API shows it. */
+export function withEvidence(doc: PlatformDocument): PlatformDocument {
+  const byId = new Map(doc.sources.map((s) => [s.id, s]));
+  const mark = <T extends Fact>(fact: T): T & { evidence: Evidence } => ({ ...fact, evidence: evidenceOf(fact, byId) });
+  return {
+    ...doc,
+    settings: doc.settings.map((s) => ({ ...s, defaults: s.defaults.map(mark), paths: s.paths.map(mark) })),
+    regionRules: doc.regionRules.map(mark),
+    events: doc.events.map(mark),
+  };
+}
+
+/** The document without derived fields a client may send back (`evidence`): they are never stored. */
+export function withoutEvidence(doc: PlatformDocument): PlatformDocument {
+  const strip = <T extends { evidence?: unknown }>({ evidence: _e, ...fact }: T) => fact as Omit<T, 'evidence'>;
+  return {
+    ...doc,
+    settings: doc.settings.map((s) => ({ ...s, defaults: s.defaults.map(strip), paths: s.paths.map(strip) })),
+    regionRules: doc.regionRules.map(strip),
+    events: doc.events.map(strip),
+  };
+}

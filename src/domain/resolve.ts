@@ -1,6 +1,7 @@
 import type { DefaultState, Device, Mechanism } from '../schemas/common.js';
 import type { OptOutPath, PlatformDocument, RegionRule, Setting, Source } from '../schemas/platform.js';
 import { inEffect, settingExistsOn } from './effective.js';
+import { type Evidence, evidenceOf, weakestEvidence } from './evidence.js';
 import { regionSpecificity } from './regions.js';
 
 export interface Decision {
@@ -27,6 +28,8 @@ export interface ResolvedSetting {
   availableDevices: Device[];
   decidedBy: Decision;
   countsTowardAnswer: boolean;
+  /** The weakest evidence among the facts that decided this setting's answer and its paths. */
+  evidence: Evidence | null;
   sources: string[];
 }
 
@@ -35,6 +38,8 @@ export interface Resolution {
   decidedBy: (Decision & { settingId: string | null }) | null;
   rule: RegionRule | null;
   settings: ResolvedSetting[];
+  /** The weakest evidence among the facts that decided `trainingByDefault`; null when nothing did. */
+  evidence: Evidence | null;
   sources: Source[];
 }
 
@@ -83,6 +88,7 @@ export function governingRule(doc: PlatformDocument, settingId: string, region: 
  */
 export function resolveOptOut(doc: PlatformDocument, opts: { region: string | null; device: Device | null; at: string }): Resolution {
   const { region, device, at } = opts;
+  const sourcesById = new Map(doc.sources.map((s) => [s.id, s]));
   const where = region ? `in ${region}` : 'with no region rule applied';
   const settings: ResolvedSetting[] = doc.settings
     .filter((s) => settingExistsOn(s, at))
@@ -122,6 +128,8 @@ export function resolveOptOut(doc: PlatformDocument, opts: { region: string | nu
       }
       const paths = device ? s.paths.filter((p) => p.device === device) : s.paths;
       const sources = new Set([...s.sources, ...(period?.sources ?? []), ...(rule?.sources ?? []), ...paths.flatMap((p) => p.sources)]);
+      const deciding = rule ?? (defaultState ? period : undefined);
+      const facts = [...(deciding ? [deciding] : []), ...paths];
       return {
         id: s.id,
         name: s.name,
@@ -139,6 +147,7 @@ export function resolveOptOut(doc: PlatformDocument, opts: { region: string | nu
         availableDevices: s.paths.map((p) => p.device),
         decidedBy,
         countsTowardAnswer: false,
+        evidence: facts.length > 0 ? weakestEvidence(facts.map((f) => evidenceOf(f, sourcesById))) : null,
         sources: [...sources],
       };
     });
@@ -149,8 +158,10 @@ export function resolveOptOut(doc: PlatformDocument, opts: { region: string | nu
   const deciding = counted.find((s) => s.trainingByDefault === true) ?? counted.find((s) => s.trainingByDefault === null) ?? counted[0];
   const trainingByDefault = deciding ? deciding.trainingByDefault : null;
   const cited = new Set(settings.flatMap((s) => s.sources));
+  const decidingEvidence = counted.map((s) => s.evidence).filter((e): e is Evidence => e !== null);
   return {
     trainingByDefault,
+    evidence: decidingEvidence.length > 0 ? weakestEvidence(decidingEvidence) : null,
     decidedBy: deciding ? { ...deciding.decidedBy, settingId: deciding.id } : null,
     rule: deciding?.decidedBy.regionRuleId ? (doc.regionRules.find((r) => r.id === deciding.decidedBy.regionRuleId) ?? null) : null,
     settings,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const REVALIDATE = 'public, no-cache';
@@ -9,36 +10,6 @@ interface CachedBody {
   /** UTF-8 bytes: compact in memory, counted exactly, and written to the socket without re-encoding. */
   body: Buffer;
   etag: string;
-}
-
-/** A bounded LRU of serialised responses. Keys include the registry version, so entries never go stale. */
-class ResponseCache {
-  private readonly entries = new Map<string, CachedBody>();
-  private bytes = 0;
-  constructor(
-    private readonly maxEntries: number,
-    private readonly maxBytes: number,
-  ) {}
-
-  get(key: string): CachedBody | undefined {
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
-    return hit;
-  }
-
-  set(key: string, value: CachedBody) {
-    if (value.body.length > this.maxBytes / 8) return;
-    this.entries.set(key, value);
-    this.bytes += value.body.length;
-    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
-      const [oldest, entry] = this.entries.entries().next().value as [string, CachedBody];
-      this.entries.delete(oldest);
-      this.bytes -= entry.body.length;
-    }
-  }
 }
 
 export function etagOf(body: string | Buffer): string {
@@ -54,38 +25,83 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   return header.split(',').some((t) => strip(t) === mine);
 }
 
+export interface CacheOptions<T = unknown> {
+  /** Derives the ETag from what identifies the content (e.g. a platform's revision) instead of hashing the body. */
+  etag?: (value: T) => string;
+}
+
 declare module 'fastify' {
   interface FastifyReply {
     /**
      * Sends a JSON body computed by `compute`, cached under `key` (which must determine the body),
      * with an ETag and Cache-Control; answers 304 when If-None-Match matches.
      */
-    sendCachedJson(key: string, pinned: boolean, compute: () => unknown): FastifyReply;
+    sendCachedJson<T>(key: string, pinned: boolean, compute: () => T | Promise<T>, options?: CacheOptions<T>): Promise<FastifyReply>;
     /** The same for a body already rendered as text of the given content type. */
-    sendCached(key: string, pinned: boolean, contentType: string, render: () => string): FastifyReply;
+    sendCached(
+      key: string,
+      pinned: boolean,
+      contentType: string,
+      render: () => string | Promise<string>,
+      options?: CacheOptions<string>,
+    ): Promise<FastifyReply>;
   }
 }
 
 export const cachingPlugin = fp(async (app: FastifyInstance) => {
-  const cache = new ResponseCache(4000, 32 * 1024 * 1024);
+  // Serialised responses, bounded by their bytes. Keys include the registry version (or pin one), so
+  // an entry never goes stale; one body may take at most an eighth of the budget.
+  const cache = new LRUCache<string, CachedBody>({
+    max: 4000,
+    maxSize: 32 * 1024 * 1024,
+    maxEntrySize: 4 * 1024 * 1024,
+    sizeCalculation: (entry, key) => entry.body.length + key.length,
+  });
 
-  app.decorateReply('sendCached', function (this: FastifyReply, key: string, pinned: boolean, contentType: string, render: () => string) {
+  const send = async (reply: FastifyReply, key: string, pinned: boolean, contentType: string, produce: () => Promise<CachedBody>) => {
     let entry = cache.get(key);
     if (!entry) {
-      const text = render();
-      // Unpooled, so a small body does not keep a shared 8 KB slab alive and the byte count is true.
-      const body = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-      body.write(text);
-      entry = { body, etag: etagOf(body) };
+      entry = await produce();
       cache.set(key, entry);
     }
-    this.header('etag', entry.etag).header('cache-control', pinned ? IMMUTABLE : REVALIDATE);
-    return this.type(contentType).send(entry.body);
-  });
+    reply.header('etag', entry.etag).header('cache-control', pinned ? IMMUTABLE : REVALIDATE);
+    return reply.type(contentType).send(entry.body);
+  };
+  /** Unpooled, so a small body does not keep a shared 8 KB slab alive and the byte count is true. */
+  const bytes = (text: string) => {
+    const body = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    body.write(text);
+    return body;
+  };
 
-  app.decorateReply('sendCachedJson', function (this: FastifyReply, key: string, pinned: boolean, compute: () => unknown) {
-    return this.sendCached(key, pinned, 'application/json; charset=utf-8', () => JSON.stringify(compute()));
-  });
+  app.decorateReply(
+    'sendCached',
+    function (
+      this: FastifyReply,
+      key: string,
+      pinned: boolean,
+      contentType: string,
+      render: () => string | Promise<string>,
+      options?: CacheOptions<string>,
+    ) {
+      return send(this, key, pinned, contentType, async () => {
+        const text = await render();
+        const body = bytes(text);
+        return { body, etag: options?.etag ? options.etag(text) : etagOf(body) };
+      });
+    },
+  );
+
+  app.decorateReply(
+    'sendCachedJson',
+    function <T>(this: FastifyReply, key: string, pinned: boolean, compute: () => T | Promise<T>, options?: CacheOptions<T>) {
+      return send(this, key, pinned, 'application/json; charset=utf-8', async () => {
+        const value = await compute();
+        const body = bytes(JSON.stringify(value));
+        return { body, etag: options?.etag ? options.etag(value) : etagOf(body) };
+      });
+    },
+  );
 
   // Every successful GET gets an ETag (computed here when a route did not set one) and a 304 when
   // the client already has it.

@@ -48,8 +48,25 @@ export function sendProblem(
     ...(extra.errors ? { errors: extra.errors } : {}),
     ...extra.extensions,
   };
+  // A problem describes one moment (a 404 for a version not yet written, a 503): no cache may keep it.
+  reply.header('cache-control', 'no-store');
   if (extra.headers) reply.headers(extra.headers);
   return reply.code(status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/**
+ * Database errors that mean "not now" rather than "broken": a read-only or full disk, a lock held too
+ * long, a PostgreSQL server that is down, restarting, read-only or out of connections.
+ */
+const UNAVAILABLE = /^(SQLITE_(READONLY|BUSY|LOCKED|FULL|IOERR|CANTOPEN)\w*|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[1-3]|53300|25006|08\w{3})$/;
+
+/** The database's error code behind an error, following `cause` (drizzle wraps driver errors). */
+export function storeUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && UNAVAILABLE.test(e.code)) return true;
+    if (e instanceof Error && /Connection terminated|timeout exceeded when trying to connect/.test(e.message)) return true;
+  }
+  return false;
 }
 
 function validationErrors(error: FastifyError): FieldError[] {
@@ -89,6 +106,12 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendProblem(request, reply, error.statusCode, 'bad-request', 'The request could not be processed as sent.');
+    }
+    if (storeUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return sendProblem(request, reply, 503, 'service-unavailable', 'The database cannot take this request right now (read-only, full, locked or unreachable). Retry shortly.', {
+        headers: { 'retry-after': '5' },
+      });
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(request, reply, 500, 'internal', 'Something went wrong on our side. It has been logged; retry later.');

@@ -16,7 +16,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (_request, reply) => {
-      const version = app.registry.store.currentVersion();
+      const version = await app.services.reader.currentVersion();
       return reply.header('cache-control', 'no-store').send({ status: 'ok' as const, version });
     },
   );
@@ -36,8 +36,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     async (_request, reply) => {
       let version: number;
       try {
-        app.db.$client.prepare('select 1').get();
-        version = app.registry.store.currentVersion();
+        await app.store.ping();
+        version = await app.services.reader.currentVersion();
       } catch {
         throw new ProblemError(503, 'service-unavailable', 'The database cannot be read; this instance is not ready.', {
           headers: { 'retry-after': '5' },

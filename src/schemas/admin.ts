@@ -47,7 +47,8 @@ export const RevertRequest = z.strictObject({ message: Message }).meta({ id: 'Re
 export const AuditEntry = z
   .object({
     id: z.int(),
-    at: z.string(),
+    at: z.string().describe('When the request was answered; for an aggregated row, the start of its minute.'),
+    keyId: z.int().nullable().describe('Id of the key used; null when none was valid.'),
     keyName: z.string().nullable().describe('Name of the key used; null when none was valid.'),
     method: z.string(),
     route: z.string(),
@@ -56,6 +57,11 @@ export const AuditEntry = z
     version: z.int().nullable().describe('Registry version the request created, if any.'),
     requestId: z.string(),
     ip: z.string().nullable(),
+    count: z
+      .int()
+      .describe(
+        'Requests this row stands for: 1, or for requests refused without a valid key, how many came from this client for this route and status in that minute.',
+      ),
   })
-  .meta({ id: 'AuditEntry', description: 'One admin request, accepted or refused.' });
+  .meta({ id: 'AuditEntry', description: 'One admin request, accepted or refused (or, for refusals without a valid key, one client’s minute of them).' });
 export const AuditList = page(AuditEntry, 'AuditList', 'Admin requests, newest first.');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EvidenceLevels } from '../domain/evidence.js';
 import { isRegionCode } from '../domain/regions.js';
 import {
   Category,
@@ -15,6 +16,13 @@ import {
   Slug,
   SourceKind,
 } from './common.js';
+
+export const Evidence = z.enum(EvidenceLevels).meta({
+  id: 'Evidence',
+  description:
+    'How well a fact is backed. `primary`: it cites the platform’s own words, a regulator, a court or an archived version of the ' +
+    'platform’s document. `secondary`: press reports (or other third parties) only. `unconfirmed`: an editor noted it could not be confirmed.',
+});
 
 export const SourceRefs = z
   .array(Slug)
@@ -42,6 +50,9 @@ const unconfirmed = {
   unconfirmed: NonEmptyText(1000)
     .optional()
     .describe('Editor’s note saying why this fact could not be confirmed against its sources; absent when it was.'),
+  evidence: Evidence.optional().describe(
+    'Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes.',
+  ),
 };
 
 /** `effectiveFrom` is inclusive, `effectiveUntil` exclusive; null means open-ended (or not known). */

@@ -1,23 +1,46 @@
 import { createHash } from 'node:crypto';
-import type { AdminStore } from '../db/admin-store.js';
-import type { Locate } from '../domain/change-sets.js';
+import type { ChangeSetRow, Store, UnitOfWork } from '../db/repository.js';
+import { type CurrentPlatform, type Locate, type PlannedRevision, planChangeSet } from '../domain/change-sets.js';
 import { badRequest, ProblemError } from '../errors.js';
-import { etagOf } from '../plugins/caching.js';
 import type { Operation } from '../schemas/changes.js';
-import type { RecordResult, RegistryService } from './registry-service.js';
+import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
+import { changeEntry } from './history-service.js';
+import { platformEtag, platformRecord } from './platform-service.js';
+
+/** Who writes: the API key's id (what idempotency and the audit are keyed by) and its name (shown as author). */
+export interface Author {
+  keyId: number;
+  name: string;
+}
 
 export interface WriteContext {
-  author: string;
+  author: Author;
   requestId: string;
   idempotencyKey?: string;
-  /** Identifies the request for idempotency: method, path and body. */
+  /** Identifies the request for idempotency: method, path, preconditions and body. */
   fingerprint: string;
+  /** What the audit row committed with an accepted change set says about the request. */
+  request: { method: string; route: string; ip: string | null };
 }
 
 export interface WriteResponse {
   status: number;
   body: unknown;
   headers: Record<string, string>;
+}
+
+export interface WriteOutcome extends WriteResponse {
+  /** The response was stored under the Idempotency-Key by an earlier request and is replayed. */
+  replayed: boolean;
+  /** The version this request created; null when it recorded nothing (or was replayed). */
+  version: number | null;
+}
+
+/** Preconditions of a single-platform write, from If-Match / If-None-Match. */
+export interface Preconditions {
+  ifMatch?: '*' | string[];
+  /** `If-None-Match: *`: create only, 412 when the platform exists. */
+  ifNoneMatchAny?: boolean;
 }
 
 /** Parses `If-Match` (RFC 9110): `*` or a list of strong entity tags. */
@@ -55,44 +78,101 @@ export function changeMessage(header: string | undefined): string {
   return message;
 }
 
+interface Planned {
+  revisions: PlannedRevision[];
+  changeSet?: ChangeSetRow;
+}
+
 /**
- * Runs admin writes: each in one transaction with its idempotency record, so a retried request with
- * the same Idempotency-Key either finds the first response or finds nothing was written.
+ * Every admin write, each one unit of work owned here from start to end: take the write lock, check
+ * idempotency and preconditions against the database (never memory), plan, insert the change set,
+ * store the idempotent response and the audit row, commit. Routes only parse and send.
  */
 export class WriteService {
-  constructor(
-    readonly registry: RegistryService,
-    private readonly admin: AdminStore,
-  ) {}
+  constructor(private readonly store: Store) {}
 
-  /** The strong ETag GET /v1/platforms/{slug} serves for the platform's current record. */
-  platformEtag(slug: string): string | undefined {
-    if (this.registry.platformRevisionVersion(slug) === undefined) return undefined;
-    return etagOf(JSON.stringify(this.registry.getPlatform(slug, {})));
+  /** An atomic multi-platform change set (`POST /v1/admin/changes`). */
+  recordChangeSet(ctx: WriteContext, message: string, operations: Operation[]): Promise<WriteOutcome> {
+    return this.run(ctx, async (tx, head) => {
+      const planned = await this.plan(tx, head, ctx, message, operations);
+      return this.respond(head, planned);
+    });
   }
 
-  /** 412 unless the platform's current ETag is among those in If-Match (strong comparison). */
-  checkIfMatch(slug: string, ifMatch: '*' | string[] | undefined): void {
-    if (ifMatch === undefined) return;
-    const current = this.platformEtag(slug);
-    const ok = current !== undefined && (ifMatch === '*' || ifMatch.includes(current));
-    if (!ok) {
-      throw new ProblemError(
-        412,
-        'precondition-failed',
-        current === undefined
-          ? `If-Match was given but there is no platform "${slug}" yet. Omit If-Match to create it.`
-          : `"${slug}" changed since the version your If-Match names (its ETag is now ${current}). GET it again, reapply your change, and retry.`,
-        { extensions: { currentEtag: current ?? null } },
+  /** A write to one platform; answers with the platform's record after it and its ETag. */
+  writePlatform(ctx: WriteContext, slug: string, message: string, preconditions: Preconditions, operation: Operation, locate?: Locate) {
+    return this.run(ctx, async (tx, head) => {
+      const before = await tx.revisionAt(slug, head);
+      checkPreconditions(slug, preconditions, before?.version);
+      const planned = await this.plan(tx, head, ctx, message, [operation], locate);
+      const written = planned.revisions.find((r) => r.slug === slug);
+      let platform: PlatformRecord | undefined;
+      let etag: string | undefined;
+      if (planned.changeSet && written) {
+        const { version, recordedAt } = planned.changeSet;
+        platform = platformRecord(written.document, { version, recordedAt });
+        etag = platformEtag(slug, version);
+      } else if (before) {
+        const recordedAt = (await tx.changeSet(before.version))?.recordedAt ?? '';
+        platform = platformRecord(JSON.parse(before.document) as PlatformDocument, { version: before.version, recordedAt });
+        etag = platformEtag(slug, before.version);
+      }
+      return this.respond(head, planned, { platform }, etag ? { etag } : {});
+    });
+  }
+
+  /**
+   * Undoes a version with a new change set that puts each platform it touched back as it was just
+   * before (a platform it created is retired, since nothing is ever deleted). 409 when a later
+   * change set touched the same platform.
+   */
+  revert(ctx: WriteContext, version: number, message: string): Promise<WriteOutcome> {
+    return this.run(ctx, async (tx, head) => {
+      const target = await tx.changeSet(version);
+      if (!target) throw new ProblemError(404, 'version-not-found', `There is no version ${version} to revert.`);
+      const touched = await tx.patchesBetween(version - 1, version);
+      const operations: Operation[] = [];
+      for (const rev of touched) {
+        const latest = (await tx.revisionAt(rev.slug, head))!;
+        if (latest.version !== version) {
+          throw new ProblemError(
+            409,
+            'conflict',
+            `Version ${version} cannot be reverted: "${rev.slug}" was changed again at version ${latest.version}. Revert the later version first, or write the correction by hand.`,
+            { extensions: { slug: rev.slug, laterVersion: latest.version } },
+          );
+        }
+        const previous = await tx.revisionAt(rev.slug, version - 1);
+        if (previous) operations.push({ op: 'put', slug: rev.slug, platform: JSON.parse(previous.document) as PlatformDocument });
+        // Created by that version: retire it, unless that version already left it retired.
+        else if ((JSON.parse(latest.document) as PlatformDocument).status !== 'retired') operations.push({ op: 'retire', slug: rev.slug });
+      }
+      const where: Locate = (index) => `revert of version ${version}, platform "${operations[index]?.slug}"`;
+      const planned = await this.plan(tx, head, ctx, message, operations, where, version);
+      return this.respond(head, planned);
+    });
+  }
+
+  /** Loads an empty registry with `documents` as one change set; null when it already had data. */
+  async seed(documents: PlatformDocument[], message: string): Promise<number | null> {
+    return this.store.write(async (tx) => {
+      const head = await tx.lockHead();
+      if (head > 0 || documents.length === 0) return null;
+      const revisions = planChangeSet(
+        documents.map((platform) => ({ op: 'put' as const, slug: platform.slug, platform })),
+        () => undefined,
       );
-    }
+      await tx.insertChangeSet(head + 1, { author: 'seed', message, revisions });
+      return head + 1;
+    });
   }
 
-  execute(ctx: WriteContext, run: () => WriteResponse): WriteResponse & { replayed: boolean } {
-    return this.registry.store.transaction(() => {
+  private run(ctx: WriteContext, work: (tx: UnitOfWork, head: number) => Promise<{ response: WriteResponse; version: number | null }>) {
+    return this.store.write(async (tx): Promise<WriteOutcome> => {
+      const head = await tx.lockHead();
       const hash = createHash('sha256').update(ctx.fingerprint).digest('hex');
       if (ctx.idempotencyKey) {
-        const previous = this.admin.findIdempotent(ctx.author, ctx.idempotencyKey);
+        const previous = await tx.findIdempotent(ctx.author.keyId, ctx.idempotencyKey);
         if (previous) {
           if (previous.requestHash !== hash) {
             throw new ProblemError(
@@ -102,40 +182,99 @@ export class WriteService {
             );
           }
           const stored = JSON.parse(previous.response) as { body: unknown; headers: Record<string, string> };
-          return { status: previous.status, body: stored.body, headers: stored.headers, replayed: true };
+          return { status: previous.status, body: stored.body, headers: stored.headers, replayed: true, version: null };
         }
       }
-      const response = run();
+      const { response, version } = await work(tx, head);
+      const now = new Date().toISOString();
       if (ctx.idempotencyKey) {
-        this.admin.saveIdempotent({
-          keyName: ctx.author,
+        await tx.saveIdempotent({
+          keyId: ctx.author.keyId,
           idempotencyKey: ctx.idempotencyKey,
           requestHash: hash,
           status: response.status,
           response: JSON.stringify({ body: response.body, headers: response.headers }),
-          createdAt: new Date().toISOString(),
+          createdAt: now,
         });
       }
-      return { ...response, replayed: false };
+      // An accepted change set's audit row commits with it: one cannot exist without the other.
+      if (version !== null) {
+        await tx.audit({
+          at: now,
+          keyId: ctx.author.keyId,
+          keyName: ctx.author.name,
+          method: ctx.request.method,
+          route: ctx.request.route,
+          status: response.status,
+          outcome: 'accepted',
+          version,
+          requestId: ctx.requestId,
+          ip: ctx.request.ip,
+        });
+      }
+      return { ...response, replayed: false, version };
     });
   }
 
-  /** Records operations as one change set and shapes the response. */
-  record(ctx: WriteContext, message: string, operations: Operation[], locate?: Locate): { result: RecordResult; response: WriteResponse } {
-    const result = this.registry.recordChangeSet({ author: ctx.author, message, operations, requestId: ctx.requestId, locate });
-    return { result, response: this.respond(result) };
+  /** Plans operations against the platforms as they are under the lock, and inserts the change set. */
+  private async plan(
+    tx: UnitOfWork,
+    head: number,
+    ctx: WriteContext,
+    message: string,
+    operations: Operation[],
+    locate?: Locate,
+    revertOf?: number,
+  ): Promise<Planned> {
+    const current = new Map<string, CurrentPlatform>();
+    for (const slug of new Set(operations.map((o) => o.slug))) {
+      const rev = await tx.revisionAt(slug, head);
+      if (rev) current.set(slug, { document: JSON.parse(rev.document) as PlatformDocument, version: rev.version });
+    }
+    const revisions = planChangeSet(operations, (slug) => current.get(slug), locate);
+    if (revisions.length === 0) return { revisions };
+    const changeSet = await tx.insertChangeSet(head + 1, {
+      author: ctx.author.name,
+      message,
+      requestId: ctx.requestId,
+      revertOf: revertOf ?? null,
+      revisions,
+    });
+    return { revisions, changeSet };
   }
 
-  respond(result: RecordResult, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): WriteResponse {
-    return {
-      status: result.changed ? 201 : 200,
-      body: {
-        changed: result.changed,
-        version: result.version,
-        change: result.changed ? this.registry.change(result.version) : null,
-        ...extra,
-      },
-      headers: result.changed ? { location: `/v1/changes/${result.version}`, ...headers } : headers,
+  private respond(head: number, planned: Planned, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    const cs = planned.changeSet;
+    const response: WriteResponse = {
+      status: cs ? 201 : 200,
+      body: { changed: cs !== undefined, version: cs?.version ?? head, change: cs ? changeEntry(cs, planned.revisions) : null, ...extra },
+      headers: cs ? { location: `/v1/changes/${cs.version}`, ...headers } : headers,
     };
+    return { response, version: cs?.version ?? null };
+  }
+}
+
+/** 412 unless the platform's current ETag satisfies If-Match and If-None-Match (strong comparison). */
+function checkPreconditions(slug: string, pre: Preconditions, revisionVersion: number | undefined): void {
+  const current = revisionVersion === undefined ? undefined : platformEtag(slug, revisionVersion);
+  if (pre.ifNoneMatchAny && current !== undefined) {
+    throw new ProblemError(
+      412,
+      'precondition-failed',
+      `If-None-Match: * asks to create "${slug}" only if it does not exist, and it exists (ETag ${current}). Send If-Match with that ETag to replace it.`,
+      { extensions: { currentEtag: current } },
+    );
+  }
+  if (pre.ifMatch === undefined) return;
+  const ok = current !== undefined && (pre.ifMatch === '*' || pre.ifMatch.includes(current));
+  if (!ok) {
+    throw new ProblemError(
+      412,
+      'precondition-failed',
+      current === undefined
+        ? `If-Match was given but there is no platform "${slug}" yet. Omit If-Match to create it.`
+        : `"${slug}" changed since the version your If-Match names (its ETag is now ${current}). GET it again, reapply your change, and retry.`,
+      { extensions: { currentEtag: current ?? null } },
+    );
   }
 }

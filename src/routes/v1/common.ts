@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { todayUtc } from '../../domain/effective.js';
 import { Problem } from '../../schemas/responses.js';
-import type { RegistryService } from '../../services/registry-service.js';
+import type { Services } from '../../services/index.js';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'A parameter or the body is not valid; `errors` names every field to fix.',
@@ -34,8 +34,8 @@ export const READ_ERRORS = [400, 404, 429, 503] as const;
  * A response-cache key: the request URL (which carries every parameter), the current registry
  * version (so a write never serves stale data) and today's date (the default `at`).
  */
-export function cacheKey(request: FastifyRequest, service: RegistryService): string {
-  return `${request.url}|v${service.store.currentVersion()}|d${todayUtc()}`;
+export async function cacheKey(request: FastifyRequest, services: Services): Promise<string> {
+  return `${request.url}|v${await services.reader.currentVersion()}|d${todayUtc()}`;
 }
 
 export function isPinned(query: { version?: number }): boolean {

@@ -4,7 +4,7 @@ import { Feed } from 'feed';
 import { z } from 'zod';
 import { notFound } from '../../errors.js';
 import { SlugParams } from '../../schemas/queries.js';
-import type { ChangeSummary } from '../../services/registry-service.js';
+import type { ChangeSummary } from '../../services/history-service.js';
 import { cacheKey, problems } from './common.js';
 
 const ATOM = 'application/atom+xml; charset=utf-8';
@@ -41,14 +41,14 @@ function atom(request: FastifyRequest, title: string, selfPath: string, entries:
 }
 
 /** Feeds carry absolute links, so the cache key includes the origin the client used. */
-function sendAtom(request: FastifyRequest, reply: FastifyReply, render: () => string) {
-  return reply.sendCached(`atom|${origin(request)}|${cacheKey(request, request.server.registry)}`, false, ATOM, render);
+async function sendAtom(request: FastifyRequest, reply: FastifyReply, render: () => Promise<string>) {
+  return reply.sendCached(`atom|${origin(request)}|${await cacheKey(request, request.server.services)}`, false, ATOM, render);
 }
 
 const AtomResponse = { description: 'An Atom 1.0 feed.', content: { 'application/atom+xml': { schema: z.string() } } };
 
 export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { registry } = app;
+  const { history, platforms } = app.services;
 
   app.get(
     '/changes.atom',
@@ -62,8 +62,8 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      sendAtom(request, reply, () =>
-        atom(request, 'AI-training opt-out registry: changes', '/v1/changes.atom', registry.changeSummaries({ limit: FEED_SIZE })),
+      sendAtom(request, reply, async () =>
+        atom(request, 'AI-training opt-out registry: changes', '/v1/changes.atom', await history.summaries({ limit: FEED_SIZE })),
       ),
   );
 
@@ -81,13 +81,13 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { slug } = request.params;
       // 404 before rendering, so an unknown slug is never cached.
-      if (registry.platformRevisionVersion(slug) === undefined) throw notFound(`There is no platform "${slug}".`);
-      return sendAtom(request, reply, () =>
+      if ((await platforms.revisionVersion(slug)) === undefined) throw notFound(`There is no platform "${slug}".`);
+      return sendAtom(request, reply, async () =>
         atom(
           request,
           `AI-training opt-out registry: ${slug}`,
           `/v1/platforms/${slug}/changes.atom`,
-          registry.changeSummaries({ limit: FEED_SIZE, slug }),
+          await history.summaries({ limit: FEED_SIZE, slug }),
         ),
       );
     },

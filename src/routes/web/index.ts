@@ -54,9 +54,9 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
     const { q, region, device, platform } = parsed.data;
     const picked: Picked = { q, region, device };
     try {
-      const list = app.registry.listPlatforms({ q, region, limit: 100 });
+      const list = await app.services.platforms.list({ q, region, limit: 100 });
       const slug = platform ?? (q && list.data.length === 1 ? list.data[0]?.slug : undefined);
-      const answer = slug ? app.registry.optOut(slug, { region, device }) : undefined;
+      const answer = slug ? await app.services.platforms.optOut(slug, { region, device }) : undefined;
       const form = searchForm({ ...picked, q: q ?? answer?.platform.name });
       const body = answer
         ? html`${form}${answerView(answer, picked)}${q && list.data.length > 1 ? platformTable(list.data, picked, list.nextCursor !== null) : ''}`

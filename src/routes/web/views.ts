@@ -1,11 +1,11 @@
 import { allCountryCodes, countryName, REGION_GROUPS } from '../../domain/regions.js';
 import type { DefaultState, Device, Mechanism } from '../../schemas/common.js';
 import { Devices } from '../../schemas/common.js';
-import type { RegistryService } from '../../services/registry-service.js';
+import type { PlatformService } from '../../services/platform-service.js';
 import { Html, html, safeUrl } from './html.js';
 
-export type Answer = ReturnType<RegistryService['optOut']>;
-export type PlatformItem = ReturnType<RegistryService['listPlatforms']>['data'][number];
+export type Answer = Awaited<ReturnType<PlatformService['optOut']>>;
+export type PlatformItem = Awaited<ReturnType<PlatformService['list']>>['data'][number];
 export interface Picked {
   q?: string;
   region?: string;

@@ -1,15 +1,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AdminStore } from '../../../db/admin-store.js';
 import { inBody } from '../../../domain/change-sets.js';
 import { AuditList, EventWriteRequest, PlatformWriteResult, RevertRequest, WriteHeaders, WriteResult } from '../../../schemas/admin.js';
 import { ChangeSetRequest, MergePatch } from '../../../schemas/changes.js';
 import { PlatformInput } from '../../../schemas/platform.js';
 import { ChangeParams, CursorParam, LimitParam, SlugParams } from '../../../schemas/queries.js';
 import { decodeCursor, encodeCursor } from '../../../services/cursor.js';
-import { changeMessage, parseIfMatch, type WriteContext, type WriteResponse, WriteService } from '../../../services/write-service.js';
+import {
+  changeMessage,
+  parseIfMatch,
+  type Preconditions,
+  type WriteContext,
+  type WriteOutcome,
+} from '../../../services/write-service.js';
+import type { Operation } from '../../../schemas/changes.js';
 import { problems } from '../common.js';
+import { auditPlugin } from './audit.js';
 
 const tags = ['Admin'];
 const security = [{ apiKey: [] }];
@@ -17,52 +24,47 @@ const WRITE_ERRORS = [400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503] as 
 
 function context(request: FastifyRequest, body: unknown): WriteContext {
   const headers = request.headers;
+  const principal = request.principal!;
   return {
-    author: request.principal!.name,
+    author: { keyId: principal.keyId, name: principal.name },
     requestId: request.id,
+    request: { method: request.method, route: request.routeOptions.url ?? request.url, ip: request.ip ?? null },
     idempotencyKey: headers['idempotency-key'] as string | undefined,
     fingerprint: JSON.stringify([
       request.method,
       request.url,
       headers['if-match'] ?? null,
+      headers['if-none-match'] ?? null,
       headers['x-change-message'] ?? null,
       body ?? null,
     ]),
   };
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, out: WriteResponse & { replayed: boolean }) {
-  const body = out.body as { changed?: boolean; version?: number };
-  if (body.changed && !out.replayed) request.writtenVersion = body.version ?? null;
+function send(request: FastifyRequest, reply: FastifyReply, out: WriteOutcome) {
+  request.writtenVersion = out.version;
+  request.auditedInTransaction = out.version !== null;
   if (out.replayed) reply.header('idempotent-replayed', 'true');
   return reply.code(out.status).headers(out.headers).send(out.body);
 }
 
-export const adminRoutes: FastifyPluginAsyncZod<{ admin: AdminStore }> = async (app, opts) => {
-  const writes = new WriteService(app.registry, opts.admin);
+export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { writes } = app.services;
   const editor = app.requireRole('editor');
+  await app.register(auditPlugin);
 
   // Bodies are JSON; PATCH bodies are JSON Merge Patch documents (RFC 7396). Anything else is a 415.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  /** A single-platform write: If-Match checked, then the operation recorded; answers with the platform after it. */
-  const platformWrite = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    slug: string,
-    message: string,
-    build: () => Parameters<WriteService['record']>[2],
-  ) => {
-    const ifMatch = parseIfMatch(request.headers['if-match'] as string | undefined);
+  /** A single-platform write: preconditions checked and the operation recorded in one transaction; answers with the platform after it. */
+  const platformWrite = async (request: FastifyRequest, reply: FastifyReply, slug: string, message: string, operation: Operation) => {
+    const preconditions: Preconditions = {
+      ifMatch: parseIfMatch(request.headers['if-match'] as string | undefined),
+      ifNoneMatchAny: (request.headers['if-none-match'] as string | undefined)?.trim() === '*',
+    };
     const ctx = context(request, request.body);
-    const out = writes.execute(ctx, () => {
-      writes.checkIfMatch(slug, ifMatch);
-      const { result } = writes.record(ctx, message, build(), inBody);
-      const etag = writes.platformEtag(slug);
-      return writes.respond(result, { platform: app.registry.getPlatform(slug, {}) }, etag ? { etag } : {});
-    });
-    return send(request, reply, out);
+    return send(request, reply, await writes.writePlatform(ctx, slug, message, preconditions, operation, inBody));
   };
 
   app.post(
@@ -84,8 +86,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ admin: AdminStore }> = async (
     },
     async (request, reply) => {
       const ctx = context(request, request.body);
-      const out = writes.execute(ctx, () => writes.record(ctx, request.body.message, request.body.operations).response);
-      return send(request, reply, out);
+      return send(request, reply, await writes.recordChangeSet(ctx, request.body.message, request.body.operations));
     },
   );
 
@@ -108,9 +109,9 @@ export const adminRoutes: FastifyPluginAsyncZod<{ admin: AdminStore }> = async (
       },
     },
     async (request, reply) =>
-      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), () => [
-        { op: 'put', slug: request.params.slug, platform: request.body },
-      ]),
+      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
+        op: 'put', slug: request.params.slug, platform: request.body,
+      }),
   );
 
   app.patch(
@@ -132,9 +133,9 @@ export const adminRoutes: FastifyPluginAsyncZod<{ admin: AdminStore }> = async (
       },
     },
     async (request, reply) =>
-      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), () => [
-        { op: 'patch', slug: request.params.slug, patch: request.body },
-      ]),
+      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
+        op: 'patch', slug: request.params.slug, patch: request.body,
+      }),
   );
 
   app.delete(
@@ -154,9 +155,9 @@ export const adminRoutes: FastifyPluginAsyncZod<{ admin: AdminStore }> = async (
       },
     },
     async (request, reply) =>
-      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), () => [
-        { op: 'retire', slug: request.params.slug },
-      ]),
+      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
+        op: 'retire', slug: request.params.slug,
+      }),
   );
 
   app.post(
@@ -177,9 +178,12 @@ export const adminRoutes: FastifyPluginAsyncZod<{ admin: AdminStore }> = async (
       },
     },
     async (request, reply) =>
-      platformWrite(request, reply, request.params.slug, request.body.message, () => [
-        { op: 'addEvent', slug: request.params.slug, event: request.body.event, patch: request.body.patch },
-      ]),
+      platformWrite(request, reply, request.params.slug, request.body.message, {
+        op: 'addEvent',
+        slug: request.params.slug,
+        event: request.body.event,
+        patch: request.body.patch,
+      }),
   );
 
   app.post(
@@ -202,10 +206,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ admin: AdminStore }> = async (
     },
     async (request, reply) => {
       const ctx = context(request, request.body);
-      const out = writes.execute(ctx, () =>
-        writes.respond(app.registry.revert(request.params.version, ctx.author, request.body.message, ctx.requestId)),
-      );
-      return send(request, reply, out);
+      return send(request, reply, await writes.revert(ctx, request.params.version, request.body.message));
     },
   );
 
@@ -226,30 +227,15 @@ export const adminRoutes: FastifyPluginAsyncZod<{ admin: AdminStore }> = async (
     },
     async (request, reply) => {
       const cursor = decodeCursor(request.query.cursor);
-      const rows = opts.admin.auditPage(cursor ? Number(cursor.k) : Number.MAX_SAFE_INTEGER, request.query.limit + 1);
+      await app.flushAudit();
+      const rows = await app.store.auditPage(cursor ? Number(cursor.k) : Number.MAX_SAFE_INTEGER, request.query.limit + 1);
       const data = rows.slice(0, request.query.limit) as z.infer<typeof AuditList>['data'];
       const last = data[data.length - 1];
       return reply.header('cache-control', 'no-store').send({
         data,
         nextCursor: rows.length > request.query.limit && last ? encodeCursor({ v: 0, k: last.id }) : null,
-        asOf: { version: app.registry.store.currentVersion(), at: null },
+        asOf: { version: await app.services.reader.currentVersion(), at: null },
       });
     },
   );
-
-  // Every admin request is audited once its response is sent, whatever the outcome.
-  app.addHook('onResponse', async (request, reply) => {
-    const status = reply.statusCode;
-    opts.admin.audit({
-      at: new Date().toISOString(),
-      keyName: request.principal?.name ?? null,
-      method: request.method,
-      route: request.routeOptions.url ?? request.url.split('?')[0] ?? request.url,
-      status,
-      outcome: status < 400 ? 'accepted' : status < 500 ? 'refused' : 'failed',
-      version: request.writtenVersion,
-      requestId: request.id,
-      ip: request.ip ?? null,
-    });
-  });
 };

@@ -21,7 +21,8 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: ChangeList, ...problems(...READ_ERRORS) },
       },
     },
-    async (request, reply) => reply.sendCachedJson(cacheKey(request, app.registry), false, () => app.registry.changes(request.query)),
+    async (request, reply) =>
+      reply.sendCachedJson(await cacheKey(request, app.services), false, () => app.services.history.changes(request.query)),
   );
 
   app.get(
@@ -36,6 +37,6 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(`change|${request.params.version}`, true, () => app.registry.change(request.params.version)),
+      reply.sendCachedJson(`change|${request.params.version}`, true, () => app.services.history.change(request.params.version)),
   );
 };

@@ -17,6 +17,6 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(cacheKey(request, app.registry), isPinned(request.query), () => app.registry.events(request.query)),
+      reply.sendCachedJson(await cacheKey(request, app.services), isPinned(request.query), () => app.services.events.events(request.query)),
   );
 };

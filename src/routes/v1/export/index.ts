@@ -17,6 +17,8 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(cacheKey(request, app.registry), isPinned(request.query), () => app.registry.exportAt(request.query.version)),
+      reply.sendCachedJson(await cacheKey(request, app.services), isPinned(request.query), () =>
+        app.services.exports.exportAt(request.query.version),
+      ),
   );
 };

@@ -2,12 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { PlatformRecord } from '../../../schemas/platform.js';
 import { DiffQuery, HistoryQuery, OptOutQuery, PlatformListQuery, PlatformQuery, SlugParams } from '../../../schemas/queries.js';
 import { HistoryList, OptOutAnswer, PlatformDiff, PlatformList } from '../../../schemas/responses.js';
+import { platformEtag } from '../../../services/platform-service.js';
 import { cacheKey, isPinned, problems, READ_ERRORS } from '../common.js';
 
 const tags = ['Platforms'];
 
 export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { registry } = app;
+  const { platforms, history } = app.services;
 
   app.get(
     '/',
@@ -23,8 +24,8 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(cacheKey(request, registry), isPinned(request.query) && request.query.at !== undefined, () =>
-        registry.listPlatforms(request.query),
+      reply.sendCachedJson(await cacheKey(request, app.services), isPinned(request.query) && request.query.at !== undefined, () =>
+        platforms.list(request.query),
       ),
   );
 
@@ -43,8 +44,11 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(cacheKey(request, registry), isPinned(request.query), () =>
-        registry.getPlatform(request.params.slug, request.query),
+      reply.sendCachedJson(
+        await cacheKey(request, app.services),
+        isPinned(request.query),
+        () => platforms.get(request.params.slug, request.query),
+        { etag: (record) => platformEtag(record.slug, record.revision.version, record.at) },
       ),
   );
 
@@ -63,8 +67,8 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(cacheKey(request, registry), isPinned(request.query) && request.query.at !== undefined, () =>
-        registry.optOut(request.params.slug, request.query),
+      reply.sendCachedJson(await cacheKey(request, app.services), isPinned(request.query) && request.query.at !== undefined, () =>
+        platforms.optOut(request.params.slug, request.query),
       ),
   );
 
@@ -82,8 +86,8 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(cacheKey(request, registry), isPinned(request.query), () =>
-        registry.history(request.params.slug, request.query),
+      reply.sendCachedJson(await cacheKey(request, app.services), isPinned(request.query), () =>
+        history.history(request.params.slug, request.query),
       ),
   );
 
@@ -100,8 +104,8 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(cacheKey(request, registry), true, () =>
-        registry.diff(request.params.slug, request.query.from, request.query.to),
+      reply.sendCachedJson(await cacheKey(request, app.services), true, () =>
+        history.diff(request.params.slug, request.query.from, request.query.to),
       ),
   );
 };

@@ -13,6 +13,6 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: RegistryInfo, ...problems(429, 503) },
       },
     },
-    async (request, reply) => reply.sendCachedJson(cacheKey(request, app.registry), false, () => app.registry.info()),
+    async (request, reply) => reply.sendCachedJson(await cacheKey(request, app.services), false, () => app.services.exports.info()),
   );
 };

@@ -1,0 +1,119 @@
+import type { PlatformDocument } from '../schemas/platform.js';
+import type { apiKeys, auditLog, changeSets, idempotencyKeys, platformRevisions } from './schema.js';
+
+export type ChangeSetRow = typeof changeSets.$inferSelect;
+export type RevisionRow = typeof platformRevisions.$inferSelect;
+export type RevisionOp = RevisionRow['op'];
+export type PatchRow = Pick<RevisionRow, 'version' | 'slug' | 'patch'>;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
+export type NewAuditRow = Omit<AuditRow, 'id' | 'count'> & { count?: number };
+export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
+export type Role = ApiKeyRow['role'];
+export type Engine = 'sqlite' | 'postgres';
+
+export interface ListQuery {
+  version: number;
+  afterSlug?: string;
+  category?: string;
+  status?: string;
+  /** Lower-case text that must occur in the platform's search text. */
+  q?: string;
+  /** Rows to return; all when omitted. */
+  limit?: number;
+}
+
+export interface NewRevision {
+  slug: string;
+  op: RevisionOp;
+  document: PlatformDocument;
+  /** RFC 6902 operations from the previous revision's document. */
+  patch: unknown[];
+}
+
+export interface NewChangeSet {
+  author: string;
+  message: string;
+  revertOf?: number | null;
+  requestId?: string | null;
+  recordedAt?: string;
+  revisions: NewRevision[];
+}
+
+export interface HistoryRow {
+  revision: RevisionRow;
+  changeSet: ChangeSetRow;
+}
+
+/**
+ * Reads of the registry and its admin tables. On a `Store` they see committed data only (every call
+ * goes to the database: nothing is remembered between calls, so another instance's acknowledged
+ * write is visible at once); on a `UnitOfWork` they run on the transaction's own handle.
+ */
+export interface RegistryReads {
+  /** The newest registry version (0 when empty): an index-only read. */
+  currentVersion(): Promise<number>;
+  changeSet(version: number): Promise<ChangeSetRow | undefined>;
+  /** The platform's revision in force at registry version `version`, if it existed then. */
+  revisionAt(slug: string, version: number): Promise<RevisionRow | undefined>;
+  /** Platforms as of a version, in slug order after `afterSlug`, with the SQL-side filters applied. */
+  list(query: ListQuery): Promise<RevisionRow[]>;
+  /** Revisions of one platform at or before `version` and before `beforeVersion`, newest first. */
+  history(slug: string, version: number, beforeVersion: number, limit: number): Promise<HistoryRow[]>;
+  changesAfter(after: number, version: number, limit: number): Promise<ChangeSetRow[]>;
+  /** What change sets `from < version <= to` wrote: slug and patch per platform (documents are not read). */
+  patchesBetween(from: number, to: number): Promise<PatchRow[]>;
+  /** Slugs each of the given change sets touched, in slug order. */
+  slugsChangedIn(versions: number[]): Promise<Map<number, string[]>>;
+  slugCreatedVersion(slug: string): Promise<number | undefined>;
+  keyByPrefix(prefix: string): Promise<ApiKeyRow | undefined>;
+  keyNamed(name: string): Promise<ApiKeyRow | undefined>;
+  listKeys(): Promise<ApiKeyRow[]>;
+  /** Audit entries newest first, before the id `beforeId`. */
+  auditPage(beforeId: number, limit: number): Promise<AuditRow[]>;
+  auditCount(): Promise<number>;
+  /** Rows per table, for operations and tests that check nothing was written. */
+  rowCounts(): Promise<Record<string, number>>;
+}
+
+/**
+ * One write transaction. Every statement runs on the transaction's handle: it commits whole or not at
+ * all. `lockHead` must come first: it takes the registry's write lock (held to the end), so what is
+ * read afterwards cannot be changed by another writer, on this instance or any other.
+ */
+export interface UnitOfWork extends RegistryReads {
+  /** Takes the write lock and returns the current version, read under it. */
+  lockHead(): Promise<number>;
+  /** Records `change` as registry version `version` (the locked head + 1). */
+  insertChangeSet(version: number, change: NewChangeSet): Promise<ChangeSetRow>;
+  findIdempotent(keyId: number, idempotencyKey: string): Promise<IdempotencyRow | undefined>;
+  saveIdempotent(row: IdempotencyRow): Promise<void>;
+  audit(row: NewAuditRow): Promise<void>;
+  /**
+   * Adds `count` to the aggregated refusal row of this client, route and minute (`at` is the minute),
+   * creating it when missing: a flood of refused requests costs one row a minute.
+   */
+  auditAggregate(row: NewAuditRow): Promise<void>;
+  createKey(row: Omit<ApiKeyRow, 'id' | 'revokedAt'>): Promise<ApiKeyRow>;
+  /** Revokes the active key with this name; returns how many were revoked (0 or 1). */
+  revokeKey(name: string, at: string): Promise<number>;
+  /** Deletes audit rows and idempotency records older than the given instants (retention). */
+  prune(auditBefore: string, idempotencyBefore: string): Promise<{ audit: number; idempotency: number }>;
+}
+
+export interface Store extends RegistryReads {
+  readonly engine: Engine;
+  /**
+   * Runs `work` in one write transaction and commits it, or rolls everything back when it throws.
+   * Writers are serialised across every instance sharing the database.
+   */
+  write<T>(work: (tx: UnitOfWork) => Promise<T>): Promise<T>;
+  /** Throws when the database cannot be read; with `forWrite`, also when it cannot be written. */
+  ping(forWrite?: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Text a `q` search matches: slug, name, owner and the names of settings, lower-cased. */
+export function searchTextOf(doc: PlatformDocument): string {
+  return [doc.slug, doc.name, doc.owner, ...doc.settings.map((s) => s.name)].join('\n').toLowerCase();
+}

@@ -1,0 +1,134 @@
+import type { ChangeSetRow, PatchRow } from '../db/repository.js';
+import { diffDocuments, type JsonPatch, prefixPatch } from '../domain/change-sets.js';
+import { notFound, ProblemError } from '../errors.js';
+import type { ChangeEntry } from '../schemas/changes.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { RegistryReader } from './reader.js';
+
+/** Patch text (UTF-16 units) after which a change-feed page closes early; see `changes`. */
+export const CHANGE_PAGE_BYTES = 512 * 1024;
+
+export type ChangeSummary = Omit<ChangeEntry, 'patch'>;
+
+/** A change set as the feed shows it, from its row and the patches it wrote. */
+export function changeEntry(cs: ChangeSetRow, revisions: PatchRow[] | { slug: string; patch: JsonPatch }[]): ChangeEntry {
+  return {
+    version: cs.version,
+    recordedAt: cs.recordedAt,
+    author: cs.author,
+    message: cs.message,
+    revertOf: cs.revertOf,
+    platforms: revisions.map((r) => r.slug),
+    patch: revisions.flatMap((r) =>
+      prefixPatch(r.slug, typeof r.patch === 'string' ? (JSON.parse(r.patch) as JsonPatch) : r.patch),
+    ) as ChangeEntry['patch'],
+  };
+}
+
+/** History of one platform, diffs, and the change feed. */
+export class HistoryService {
+  constructor(private readonly reader: RegistryReader) {}
+
+  async history(slug: string, opts: { version?: number; limit: number; cursor?: string }) {
+    const cursor = decodeCursor(opts.cursor);
+    const version = await this.reader.resolveVersion(cursor?.v ?? opts.version);
+    if ((await this.reader.store.slugCreatedVersion(slug)) === undefined) throw notFound(`There is no platform "${slug}".`);
+    const before = cursor ? Number(cursor.k) : Number.MAX_SAFE_INTEGER;
+    const rows = await this.reader.store.history(slug, version, before, opts.limit + 1);
+    const data = rows.slice(0, opts.limit).map(({ revision, changeSet }) => ({
+      version: changeSet.version,
+      recordedAt: changeSet.recordedAt,
+      author: changeSet.author,
+      message: changeSet.message,
+      op: revision.op,
+      patch: JSON.parse(revision.patch) as JsonPatch,
+    }));
+    const last = data[data.length - 1];
+    return {
+      data,
+      nextCursor: rows.length > opts.limit && last ? encodeCursor({ v: version, k: last.version }) : null,
+      asOf: { version, at: null },
+    };
+  }
+
+  async diff(slug: string, from: number, to: number) {
+    for (const v of [from, to]) await this.reader.resolveVersion(v);
+    const created = await this.reader.store.slugCreatedVersion(slug);
+    if (created === undefined || created > Math.max(from, to, 0)) {
+      throw notFound(`There is no platform "${slug}" at version ${from} or ${to}.`);
+    }
+    const a = await this.reader.store.revisionAt(slug, from);
+    const b = await this.reader.store.revisionAt(slug, to);
+    return {
+      slug,
+      from,
+      to,
+      patch: diffDocuments(a ? this.reader.document(a) : undefined, b ? this.reader.document(b) : undefined),
+    };
+  }
+
+  async change(version: number): Promise<ChangeEntry> {
+    const cs = await this.reader.store.changeSet(version);
+    if (!cs) {
+      throw new ProblemError(
+        404,
+        'version-not-found',
+        `There is no change set for version ${version}; the current version is ${await this.reader.currentVersion()}.`,
+      );
+    }
+    return changeEntry(cs, await this.reader.store.patchesBetween(version - 1, version));
+  }
+
+  /** Change sets without their patches, newest first: the latest `limit`, or those touching `slug`. */
+  async summaries(opts: { limit: number; slug?: string }): Promise<ChangeSummary[]> {
+    const store = this.reader.store;
+    const current = await store.currentVersion();
+    const rows = opts.slug
+      ? (await store.history(opts.slug, current, Number.MAX_SAFE_INTEGER, opts.limit)).map((h) => h.changeSet)
+      : (await store.changesAfter(Math.max(0, current - opts.limit), current, opts.limit)).reverse();
+    const slugs = await store.slugsChangedIn(rows.map((cs) => cs.version));
+    return rows.map((cs) => ({
+      version: cs.version,
+      recordedAt: cs.recordedAt,
+      author: cs.author,
+      message: cs.message,
+      revertOf: cs.revertOf,
+      platforms: slugs.get(cs.version) ?? [],
+    }));
+  }
+
+  /**
+   * A page of the change feed: up to `limit` change sets after `after`, but it closes early once its
+   * patches pass CHANGE_PAGE_BYTES (a change set that creates platforms carries whole documents), so
+   * no page costs more than about that much to build, hold and send. `nextCursor` says where to go on.
+   */
+  async changes(opts: { after: number; limit: number }) {
+    const store = this.reader.store;
+    const version = await store.currentVersion();
+    const rows = await store.changesAfter(opts.after, version, opts.limit + 1);
+    const candidates = rows.slice(0, opts.limit);
+    // One query for the patches of the whole page, grouped by version.
+    const byVersion = new Map<number, PatchRow[]>();
+    if (candidates.length > 0) {
+      for (const row of await store.patchesBetween(candidates[0]!.version - 1, candidates[candidates.length - 1]!.version)) {
+        byVersion.set(row.version, [...(byVersion.get(row.version) ?? []), row]);
+      }
+    }
+    const data: ChangeEntry[] = [];
+    let bytes = 0;
+    for (const cs of candidates) {
+      const patches = byVersion.get(cs.version) ?? [];
+      const size = patches.reduce((n, p) => n + p.patch.length, 0);
+      if (data.length > 0 && bytes + size > CHANGE_PAGE_BYTES) break;
+      bytes += size;
+      data.push(changeEntry(cs, patches));
+    }
+    const last = data[data.length - 1];
+    const more = data.length < candidates.length || rows.length > opts.limit;
+    return {
+      data,
+      nextCursor: more && last ? String(last.version) : null,
+      asOf: { version, at: null },
+    };
+  }
+}

@@ -1,0 +1,33 @@
+import type { Store } from '../db/repository.js';
+import { EventService } from './event-service.js';
+import { ExportService } from './export-service.js';
+import { HistoryService } from './history-service.js';
+import { KeyService } from './key-service.js';
+import { PlatformService } from './platform-service.js';
+import { RegistryReader } from './reader.js';
+import { WriteService } from './write-service.js';
+
+/** The use cases routes call; none of them knows which engine the store runs on. */
+export interface Services {
+  reader: RegistryReader;
+  platforms: PlatformService;
+  history: HistoryService;
+  events: EventService;
+  exports: ExportService;
+  writes: WriteService;
+  keys: KeyService;
+}
+
+export function createServices(store: Store): Services {
+  const reader = new RegistryReader(store);
+  const history = new HistoryService(reader);
+  return {
+    reader,
+    platforms: new PlatformService(reader),
+    history,
+    events: new EventService(reader),
+    exports: new ExportService(reader, history),
+    writes: new WriteService(store),
+    keys: new KeyService(store),
+  };
+}
