@@ -42,8 +42,13 @@ describe('concurrent writers and readers', () => {
         // The current export is byte for byte the export pinned at its version.
         expect((await get(`/v1/export?version=${version}`)).text).toBe(current.text);
         // Its version is the number of change sets recorded up to it: 1..version, none missing.
-        const feed = ChangeList.parse(JSON.parse((await get('/v1/changes?after=0&limit=200')).text));
-        expect(feed.data.map((c) => c.version).filter((v) => v <= version)).toEqual(Array.from({ length: version }, (_, i) => i + 1));
+        const feedVersions: number[] = [];
+        for (let after: string | null = '0'; after !== null; ) {
+          const page = ChangeList.parse(JSON.parse((await get(`/v1/changes?after=${after}&limit=200`)).text));
+          feedVersions.push(...page.data.map((c) => c.version));
+          after = page.nextCursor;
+        }
+        expect(feedVersions.filter((v) => v <= version)).toEqual(Array.from({ length: version }, (_, i) => i + 1));
         // The platform read at that version is the platform in that export.
         const pinnedRead = await get(`/v1/platforms/linkedin?version=${version}`);
         const document = documentOf(PlatformRecord.parse(JSON.parse(pinnedRead.text)));
