@@ -3,7 +3,8 @@
 # there); everything else goes to stderr. Installs Debian's `postgresql` when it is missing and this
 # is root. The cluster lives in a temporary directory, listens on 127.0.0.1 only, and is meant to be
 # stopped with `scripts/postgres-throwaway.sh stop <dir>` (or to die with the machine).
-#   url=$(scripts/postgres-throwaway.sh start [port])     -> postgres://registry@127.0.0.1:<port>/registry
+#   url=$(scripts/postgres-throwaway.sh start [port] [dir])   -> postgres://registry@127.0.0.1:<port>/registry
+#   (dir: an empty directory to hold the cluster; a new temporary one when omitted)
 # Exit 1 when PostgreSQL is not there and cannot be installed; callers then skip and say why.
 set -eu
 
@@ -40,7 +41,7 @@ case "$cmd" in
   start)
     port=${2:-55432}
     bin=$(find_bin) || { install_postgres && bin=$(find_bin); } || exit 1
-    dir=$(mktemp -d /tmp/registry-pg.XXXXXX)
+    dir=${3:-$(mktemp -d /tmp/registry-pg.XXXXXX)}
     chmod 755 "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -U registry --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \

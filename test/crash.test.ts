@@ -136,9 +136,19 @@ describe('crash safety', () => {
         // The tables agree with each other: every revision belongs to a recorded change set and a known
         // slug, and every change set wrote at least one revision.
         const orphans = (query: string) => (db.prepare(query).get() as { n: number }).n;
-        expect(orphans('select count(*) as n from platform_revisions r left join change_sets c on c.version = r.version where c.version is null')).toBe(0);
-        expect(orphans('select count(*) as n from platform_revisions r left join platforms p on p.slug = r.slug where p.slug is null')).toBe(0);
-        expect(orphans('select count(*) as n from change_sets c where not exists (select 1 from platform_revisions r where r.version = c.version)')).toBe(0);
+        expect(
+          orphans(
+            'select count(*) as n from platform_revisions r left join change_sets c on c.version = r.version where c.version is null',
+          ),
+        ).toBe(0);
+        expect(
+          orphans('select count(*) as n from platform_revisions r left join platforms p on p.slug = r.slug where p.slug is null'),
+        ).toBe(0);
+        expect(
+          orphans(
+            'select count(*) as n from change_sets c where not exists (select 1 from platform_revisions r where r.version = c.version)',
+          ),
+        ).toBe(0);
         const rows = db.prepare('select count(*) as n from change_sets').get() as { n: number };
         expect(rows.n).toBe(finalVersion);
       } finally {

@@ -2,14 +2,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 import type { Config } from '../src/config.js';
+import './postgres-setup.js';
 
 /**
- * Which engine the suite runs on. `npm test` runs every file on SQLite, and again on PostgreSQL
- * (vitest project "postgres") with TEST_DATABASE_URL pointing at a server; see vitest.config.ts.
+ * Which engine this test file runs on. `npm test` runs the suite on SQLite (vitest project "sqlite")
+ * and again on PostgreSQL (project "postgres", whose global setup provides the server's URL); see
+ * vitest.config.ts.
  */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
-export const ENGINE = TEST_DATABASE_URL ? 'postgres' : 'sqlite';
+export const TEST_DATABASE_URL = inject('testDatabaseUrl') || undefined;
+export const ENGINE: 'sqlite' | 'postgres' = TEST_DATABASE_URL ? 'postgres' : 'sqlite';
 
 let counter = 0;
 

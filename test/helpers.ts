@@ -3,14 +3,14 @@ import { afterEach, expect } from 'vitest';
 import type { z } from 'zod';
 import { type BuildOptions, buildApp } from '../src/app.js';
 import { type Config, testConfig } from '../src/config.js';
-import { freshDatabase } from './engine.js';
 import { SqliteStore } from '../src/db/sqlite-store.js';
 import { withoutEvidence } from '../src/domain/evidence.js';
 import type { Operation } from '../src/schemas/changes.js';
 import type { PlatformDocument, PlatformRecord } from '../src/schemas/platform.js';
-import { KeyService } from '../src/services/key-service.js';
 import { Problem } from '../src/schemas/responses.js';
+import { KeyService } from '../src/services/key-service.js';
 import type { WriteContext } from '../src/services/write-service.js';
+import { freshDatabase } from './engine.js';
 
 const open: FastifyInstance[] = [];
 

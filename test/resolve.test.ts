@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { inEffect, narrowToDate } from '../src/domain/effective.js';
+import { withEvidence, withoutEvidence } from '../src/domain/evidence.js';
 import { regionSpecificity } from '../src/domain/regions.js';
 import { resolveOptOut } from '../src/domain/resolve.js';
-import { withEvidence, withoutEvidence } from '../src/domain/evidence.js';
 import { PlatformDocument } from '../src/schemas/platform.js';
 
 const src = {

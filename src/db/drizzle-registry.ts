@@ -20,7 +20,10 @@ import * as sqliteTables from './schema.js';
  * declare the same tables with the same row types, and drizzle renders each query in the dialect of
  * the handle it runs on, so one set of queries serves both; the types name SQLite's for brevity.
  */
-export type Tables = Pick<typeof sqliteTables, 'changeSets' | 'platforms' | 'platformRevisions' | 'apiKeys' | 'idempotencyKeys' | 'auditLog'>;
+export type Tables = Pick<
+  typeof sqliteTables,
+  'changeSets' | 'platforms' | 'platformRevisions' | 'apiKeys' | 'idempotencyKeys' | 'auditLog'
+>;
 // biome-ignore lint/suspicious/noExplicitAny: the handle is either dialect's database or transaction.
 export type AnyDb = BetterSQLite3Database<any>;
 
@@ -29,6 +32,12 @@ export interface HeadLock {
   lock(db: AnyDb): Promise<number>;
   advance(db: AnyDb, version: number): Promise<void>;
 }
+
+/**
+ * Versions and ids are 32-bit integers in PostgreSQL: callers may pass "no bound" as
+ * Number.MAX_SAFE_INTEGER, which is clamped so the parameter stays in range on both engines.
+ */
+const bound = (n: number) => Math.min(n, 2_147_483_647);
 
 /** `%text%` for LIKE with `\` as the escape character, so `%` and `_` in a search are literal. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -50,7 +59,11 @@ export class DrizzleRegistry implements UnitOfWork {
   }
 
   async changeSet(version: number): Promise<ChangeSetRow | undefined> {
-    const [row] = await this.db.select().from(this.t.changeSets).where(eq(this.t.changeSets.version, version)).limit(1);
+    const [row] = await this.db
+      .select()
+      .from(this.t.changeSets)
+      .where(eq(this.t.changeSets.version, bound(version)))
+      .limit(1);
     return row;
   }
 
@@ -59,7 +72,7 @@ export class DrizzleRegistry implements UnitOfWork {
     const [row] = await this.db
       .select()
       .from(r)
-      .where(and(eq(r.slug, slug), lte(r.version, version)))
+      .where(and(eq(r.slug, slug), lte(r.version, bound(version))))
       .orderBy(desc(r.version))
       .limit(1);
     return row;
@@ -67,10 +80,10 @@ export class DrizzleRegistry implements UnitOfWork {
 
   async list(query: ListQuery): Promise<RevisionRow[]> {
     const { platforms: p, platformRevisions: r } = this.t;
-    const latest = sql`(select ${r.id} from ${r} where ${r.slug} = ${p.slug} and ${r.version} <= ${query.version} order by ${r.version} desc limit 1)`;
+    const latest = sql`(select ${r.id} from ${r} where ${r.slug} = ${p.slug} and ${r.version} <= ${bound(query.version)} order by ${r.version} desc limit 1)`;
     const filters: (SQL | undefined)[] = [
       gt(p.slug, query.afterSlug ?? ''),
-      lte(p.createdVersion, query.version),
+      lte(p.createdVersion, bound(query.version)),
       query.category !== undefined ? eq(r.category, query.category) : undefined,
       query.status !== undefined ? eq(r.status, query.status as RevisionRow['status']) : undefined,
       query.q !== undefined ? sql`${r.searchText} like ${containing(query.q)} escape '\\'` : undefined,
@@ -91,7 +104,7 @@ export class DrizzleRegistry implements UnitOfWork {
       .select({ revision: r, changeSet: c })
       .from(r)
       .innerJoin(c, eq(c.version, r.version))
-      .where(and(eq(r.slug, slug), lte(r.version, version), lt(r.version, beforeVersion)))
+      .where(and(eq(r.slug, slug), lte(r.version, bound(version)), lt(r.version, bound(beforeVersion))))
       .orderBy(desc(r.version))
       .limit(limit);
   }
@@ -101,7 +114,7 @@ export class DrizzleRegistry implements UnitOfWork {
     return this.db
       .select()
       .from(c)
-      .where(and(gt(c.version, after), lte(c.version, version)))
+      .where(and(gt(c.version, bound(after)), lte(c.version, bound(version))))
       .orderBy(asc(c.version))
       .limit(limit);
   }
@@ -111,7 +124,7 @@ export class DrizzleRegistry implements UnitOfWork {
     return this.db
       .select({ version: r.version, slug: r.slug, patch: r.patch })
       .from(r)
-      .where(and(gt(r.version, from), lte(r.version, to)))
+      .where(and(gt(r.version, bound(from)), lte(r.version, bound(to))))
       .orderBy(asc(r.version), asc(r.slug));
   }
 
@@ -150,7 +163,12 @@ export class DrizzleRegistry implements UnitOfWork {
 
   async auditPage(beforeId: number, limit: number) {
     const a = this.t.auditLog;
-    return this.db.select().from(a).where(lt(a.id, beforeId)).orderBy(desc(a.id)).limit(limit);
+    return this.db
+      .select()
+      .from(a)
+      .where(lt(a.id, bound(beforeId)))
+      .orderBy(desc(a.id))
+      .limit(limit);
   }
 
   async auditCount(): Promise<number> {

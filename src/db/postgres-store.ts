@@ -72,7 +72,11 @@ export class PostgresStore extends DrizzleRegistry implements Store {
     if (row?.standby || row?.ro === 'on') throw Object.assign(new Error('the database is read-only'), { code: '25006' });
   }
 
-  async close(): Promise<void> {
-    await this.pool.end();
+  private closed?: Promise<void>;
+
+  /** Idempotent: the app's onClose and a test may both close the store. */
+  close(): Promise<void> {
+    this.closed ??= this.pool.end();
+    return this.closed;
   }
 }

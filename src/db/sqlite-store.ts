@@ -96,7 +96,7 @@ export class SqliteStore extends DrizzleRegistry implements Store {
 
   async close(): Promise<void> {
     await this.queue;
-    if (this.reader !== this.writer) this.reader.close();
-    this.writer.close();
+    if (this.reader.open && this.reader !== this.writer) this.reader.close();
+    if (this.writer.open) this.writer.close();
   }
 }

@@ -58,7 +58,8 @@ export function sendProblem(
  * Database errors that mean "not now" rather than "broken": a read-only or full disk, a lock held too
  * long, a PostgreSQL server that is down, restarting, read-only or out of connections.
  */
-const UNAVAILABLE = /^(SQLITE_(READONLY|BUSY|LOCKED|FULL|IOERR|CANTOPEN)\w*|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[1-3]|53300|25006|08\w{3})$/;
+const UNAVAILABLE =
+  /^(SQLITE_(READONLY|BUSY|LOCKED|FULL|IOERR|CANTOPEN)\w*|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[1-3]|53300|25006|08\w{3})$/;
 
 /** The database's error code behind an error, following `cause` (drizzle wraps driver errors). */
 export function storeUnavailable(error: unknown): boolean {
@@ -109,9 +110,16 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     }
     if (storeUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
-      return sendProblem(request, reply, 503, 'service-unavailable', 'The database cannot take this request right now (read-only, full, locked or unreachable). Retry shortly.', {
-        headers: { 'retry-after': '5' },
-      });
+      return sendProblem(
+        request,
+        reply,
+        503,
+        'service-unavailable',
+        'The database cannot take this request right now (read-only, full, locked or unreachable). Retry shortly.',
+        {
+          headers: { 'retry-after': '5' },
+        },
+      );
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(request, reply, 500, 'internal', 'Something went wrong on our side. It has been logged; retry later.');
