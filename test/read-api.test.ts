@@ -407,3 +407,50 @@ describe('events, changes and export', () => {
     expect(current.platforms.linkedin).toEqual(linkedin);
   });
 });
+
+describe('evidence and freshness', () => {
+  it('marks every fact of a record with its evidence, derived from its sources’ kinds and never stored', async () => {
+    const app = await makeApp();
+    const record = parse(PlatformRecord, await app.inject('/v1/platforms/linkedin'));
+    const byId = new Map(record.sources.map((s) => [s.id, s.kind]));
+    const facts = [...record.settings.flatMap((s) => [...s.defaults, ...s.paths]), ...record.regionRules, ...record.events];
+    expect(facts.length).toBeGreaterThan(10);
+    for (const fact of facts) {
+      const primary = fact.sources.some((id) => ['platform', 'regulator', 'court', 'terms_archive'].includes(byId.get(id) ?? ''));
+      expect(fact.evidence).toBe(fact.unconfirmed ? 'unconfirmed' : primary ? 'primary' : 'secondary');
+    }
+    // The export (what the change feed patches) holds documents without the derived marks.
+    const exported = ExportDocument.parse((await app.inject('/v1/export')).json());
+    expect(JSON.stringify(exported.platforms.linkedin)).not.toContain('"evidence"');
+  });
+
+  it('gives the opt-out answer the weakest evidence of the facts that decided it', async () => {
+    const app = await makeApp();
+    // A press-only default decides the answer once the platform's own source is taken away from it.
+    const linkedin = documentOf(parse(PlatformRecord, await app.inject('/v1/platforms/linkedin')));
+    const press = linkedin.sources.find((s) => s.kind === 'press')!;
+    const setting = linkedin.settings.find((s) => s.id === linkedin.regionRules[0]?.settingIds[0]) ?? linkedin.settings[0]!;
+    for (const d of setting.defaults) d.sources = [press.id];
+    linkedin.regionRules = [];
+    await record(app, { message: 'Evidence test', operations: [{ op: 'put', slug: 'linkedin', platform: linkedin }] });
+    const answer = parse(OptOutAnswer, await app.inject('/v1/platforms/linkedin/opt-out?region=US&device=web&at=2025-01-01'));
+    expect(answer.settings.find((s) => s.id === setting.id)?.evidence).not.toBe('primary');
+    expect(answer.evidence).not.toBe('primary');
+    // A list item is the answer with no device given: the steps of every device count.
+    const anyDevice = parse(OptOutAnswer, await app.inject('/v1/platforms/linkedin/opt-out?region=US&at=2025-01-01'));
+    const list = parse(PlatformList, await app.inject('/v1/platforms?q=LinkedIn&region=US&at=2025-01-01'));
+    expect(list.data[0]?.evidence).toBe(anyDevice.evidence);
+  });
+
+  it('reports how fresh the records are and lists those verified before a day', async () => {
+    const app = await makeApp();
+    await record(app, { message: 'An old check', operations: [{ op: 'patch', slug: 'zoom', patch: { lastVerified: '2024-01-02' } }] });
+    const info = parse(RegistryInfo, await app.inject('/v1/registry'));
+    expect(info.freshness.oldestLastVerified).toBe('2024-01-02');
+    expect(info.freshness.verifiedWithin365Days).toBeLessThan(info.platforms.total);
+    expect(info.freshness.verifiedWithin30Days).toBeLessThanOrEqual(info.freshness.verifiedWithin90Days);
+    const due = parse(PlatformList, await app.inject('/v1/platforms?verifiedBefore=2025-01-01&limit=200'));
+    expect(due.data.map((p) => p.slug)).toEqual(['zoom']);
+    expectProblem(await app.inject('/v1/platforms?verifiedBefore=2025-13-01'), 400);
+  });
+});

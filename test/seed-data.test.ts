@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { evidenceSummary } from '../src/domain/evidence.js';
 import { isRealDate } from '../src/schemas/common.js';
 import { PlatformDocument } from '../src/schemas/platform.js';
 import { readSeedFiles } from '../src/seed/files.js';
@@ -81,5 +82,89 @@ describe('seed data', () => {
     expect(rule(['GB'])?.effectiveUntil).toBe('2025-11-03');
     const effective = linkedin.events.map((e) => e.effectiveDate);
     expect(effective).toEqual(expect.arrayContaining(['2024-09-18', '2024-11-20', '2025-11-03']));
+  });
+
+  it('has at least 50 platforms, every source says what kind it is, and placeholder titles are gone', () => {
+    expect(docs.length).toBeGreaterThanOrEqual(50);
+    const sources = docs.flatMap((d) => d.sources.map((s) => ({ slug: d.slug, ...s })));
+    expect(sources.length).toBeGreaterThan(400);
+    expect(sources.filter((s) => /not captured|placeholder|untitled/i.test(s.title)).map((s) => `${s.slug}/${s.id}`)).toEqual([]);
+    // Open Terms Archive records are cited as terms archives, at an exact version of a document.
+    const ota = sources.filter((s) => /github\.com\/OpenTermsArchive\//.test(s.url));
+    expect(ota.length).toBeGreaterThan(50);
+    for (const s of ota) {
+      expect(s.kind, `${s.slug}/${s.id}`).toBe('terms_archive');
+      expect(s.url, `${s.slug}/${s.id}`).toMatch(/\/blob\/[0-9a-f]{40}\//);
+    }
+  });
+
+  it('rests most facts on primary sources, and marks the rest', () => {
+    const summary = docs.map(evidenceSummary).reduce((a, b) => ({
+      facts: a.facts + b.facts,
+      primary: a.primary + b.primary,
+      secondary: a.secondary + b.secondary,
+      unconfirmed: a.unconfirmed + b.unconfirmed,
+    }));
+    expect(summary.facts).toBe(summary.primary + summary.secondary + summary.unconfirmed);
+    expect(summary.primary / summary.facts).toBeGreaterThan(0.6);
+  });
+
+  // Corrections found by the 2026 audits, each pinned so a later edit cannot silently undo it.
+  const platform = (slug: string) => {
+    const doc = docs.find((d) => d.slug === slug);
+    if (!doc) throw new Error(`no seed record for ${slug}`);
+    return doc;
+  };
+
+  it('WhatsApp: Advanced Chat Privacy is a control, dated 2025-04-23 (so "no setting turns this off" is gone)', () => {
+    const acp = platform('whatsapp').settings.find((s) => s.name === 'Advanced Chat Privacy');
+    expect(acp).toBeDefined();
+    expect(acp?.mechanism).toBe('toggle');
+    expect(acp?.defaults[0]?.effectiveFrom).toBe('2025-04-23');
+    expect(platform('whatsapp').summary).not.toMatch(/no WhatsApp setting turns this off/i);
+  });
+
+  it('X: the control is "Grok & Third-party Collaborators" with a deep link, and the EEA has region rules', () => {
+    const x = platform('x');
+    const grok = x.settings.find((s) => s.name === 'Grok & Third-party Collaborators');
+    expect(grok?.deepLink).toMatch(/^https:\/\/x\.com\/settings\//);
+    const eea = x.regionRules.filter((r) => r.regions.includes('EEA'));
+    expect(eea.map((r) => r.effectiveFrom)).toEqual(expect.arrayContaining(['2024-08-08', '2025-04-24']));
+    // 2026: the terms of 2026-01-15 and regulator actions against Grok are recorded.
+    const dates = x.events.map((e) => e.effectiveDate ?? e.announcedDate);
+    expect(dates.some((d) => d?.startsWith('2026-'))).toBe(true);
+    expect(x.events.filter((e) => e.kind === 'regulator_action').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('ChatGPT: Team renamed Business on 2025-08-29, the NYT preservation order, and the Garante’s actions', () => {
+    const chatgpt = platform('chatgpt');
+    const byId = (id: string) => chatgpt.events.find((e) => e.id === id);
+    expect(byId('2025-08-29-team-renamed-business')?.effectiveDate).toBe('2025-08-29');
+    expect(byId('2025-05-13-nyt-preservation-order')?.effectiveDate).toBe('2025-05-13');
+    expect(byId('2025-09-26-preservation-ends')?.effectiveDate).toBe('2025-09-26');
+    expect(chatgpt.events.filter((e) => e.kind === 'regulator_action').map((e) => e.id)).toEqual(
+      expect.arrayContaining(['2023-03-30-garante-limitation', '2024-12-20-garante-fine']),
+    );
+    expect(chatgpt.regionRules.find((r) => r.regions.includes('IT'))).toMatchObject({
+      effectiveFrom: '2023-03-31',
+      effectiveUntil: '2023-04-28',
+    });
+  });
+
+  it('Threads: the UK pause and resumption (2024-06-14 to 2024-09-13) is a region rule', () => {
+    const gb = platform('threads').regionRules.filter((r) => r.regions.includes('GB'));
+    expect(gb.find((r) => r.treatment === 'excluded' && r.effectiveFrom === '2024-06-14')?.effectiveUntil).toBe('2024-09-13');
+  });
+
+  it('Substack: the reported rename rests on one report and is marked unconfirmed, not stated as fact', () => {
+    const reported = platform('substack').events.find((e) => e.id === '2026-opt-out-label-reported');
+    expect(reported?.unconfirmed).toBeDefined();
+  });
+
+  it('Microsoft Copilot: the markets Microsoft excludes from training are region rules', () => {
+    const excluded = platform('microsoft-copilot')
+      .regionRules.filter((r) => r.treatment === 'excluded')
+      .flatMap((r) => r.regions);
+    expect(excluded).toEqual(expect.arrayContaining(['BR', 'CN', 'IL', 'NG', 'KR', 'VN']));
   });
 });

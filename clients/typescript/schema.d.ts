@@ -972,6 +972,8 @@ export interface components {
             lastVerified: components["schemas"]["IsoDate"];
             /** @description Whether data is used for training by default on `at` (for `region`, when given); null when unknown. */
             trainingByDefault: boolean | null;
+            /** @description The weakest evidence among the facts that decided `trainingByDefault`; null when nothing did. */
+            evidence: components["schemas"]["Evidence"] | null;
             /** @description Distinct default states of its settings on `at` (for `region`, when given). */
             defaultStates: components["schemas"]["DefaultState"][];
             /** @description Devices with documented opt-out steps. */
@@ -1017,6 +1019,8 @@ export interface components {
             decidedBy: components["schemas"]["Decision"];
             /** @description Whether this setting decides the headline `trainingByDefault` (see OptOutAnswer). */
             countsTowardAnswer: boolean;
+            /** @description The weakest evidence among the facts that decided this setting’s answer and the steps shown. */
+            evidence: components["schemas"]["Evidence"] | null;
             sources: string[];
         };
         /** @description The resolved answer for one person: region, device and day. */
@@ -1032,6 +1036,8 @@ export interface components {
             at: components["schemas"]["IsoDate"];
             /** @description Is this person’s data used to train generative AI if they do nothing? Decided by the settings for generative-AI training (purposes train_own_generative_models, share_with_affiliates, license_to_third_parties, third_party_crawling), or by all settings on a platform that has none of those: true if any of them trains by default, null if none does but one is unknown. */
             trainingByDefault: boolean | null;
+            /** @description How well the answer is backed: the weakest evidence among the facts that decided it (the default period or region rule, and the steps shown). `secondary` means press reports only; `unconfirmed` that an editor could not confirm a fact. Null when nothing decided it. */
+            evidence: components["schemas"]["Evidence"] | null;
             decidedBy: {
                 /** @enum {string} */
                 kind: "region_rule" | "setting_default" | "unknown";
@@ -1149,6 +1155,15 @@ export interface components {
                 regionRules: number;
                 events: number;
                 sources: number;
+            };
+            /** @description How many records were checked against their sources recently (by `lastVerified`). */
+            freshness: {
+                /** @description The day the counts below were computed for (today, UTC). */
+                asOf: components["schemas"]["IsoDate"];
+                verifiedWithin30Days: number;
+                verifiedWithin90Days: number;
+                verifiedWithin365Days: number;
+                oldestLastVerified: components["schemas"]["IsoDate"] | null;
             };
             lastChange: {
                 /** @description The registry version this change set created. */
@@ -1401,6 +1416,11 @@ export interface operations {
                  * @example opted_in
                  */
                 defaultState?: components["schemas"]["DefaultStateInput"];
+                /**
+                 * @description Only platforms whose record was last checked against its sources before this day (records due for review).
+                 * @example 2026-06-01
+                 */
+                verifiedBefore?: components["schemas"]["IsoDateInput"];
                 /**
                  * @description Answer for this day (YYYY-MM-DD): what was in effect then.
                  * @example 2024-10-01

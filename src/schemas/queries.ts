@@ -52,6 +52,9 @@ export const PlatformListQuery = z.strictObject({
   defaultState: DefaultState.optional()
     .describe('Only platforms with a setting whose default (for `region`, on `at`) is this.')
     .meta({ examples: ['opted_in'] }),
+  verifiedBefore: IsoDate.optional()
+    .describe('Only platforms whose record was last checked against its sources before this day (records due for review).')
+    .meta({ example: '2026-06-01' }),
   at: AtParam,
   version: VersionParam,
   limit: LimitParam,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ChangeEntry, JsonPatchOperation } from './changes.js';
 import { Category, DataCategory, DefaultState, Device, IsoDate, Mechanism, PlatformStatus, Purpose } from './common.js';
-import { AsOf, OptOutPath, PlatformDocument, PolicyEvent, RegionRule, Revision, Source } from './platform.js';
+import { AsOf, Evidence, OptOutPath, PlatformDocument, PolicyEvent, RegionRule, Revision, Source } from './platform.js';
 
 export const Problem = z
   .object({
@@ -42,6 +42,7 @@ export const PlatformSummary = z
       .boolean()
       .nullable()
       .describe('Whether data is used for training by default on `at` (for `region`, when given); null when unknown.'),
+    evidence: Evidence.nullable().describe('The weakest evidence among the facts that decided `trainingByDefault`; null when nothing did.'),
     defaultStates: z.array(DefaultState).describe('Distinct default states of its settings on `at` (for `region`, when given).'),
     devices: z.array(Device).describe('Devices with documented opt-out steps.'),
     settingCount: z.int(),
@@ -78,6 +79,7 @@ export const ResolvedSetting = z
     availableDevices: z.array(Device),
     decidedBy: Decision,
     countsTowardAnswer: z.boolean().describe('Whether this setting decides the headline `trainingByDefault` (see OptOutAnswer).'),
+    evidence: Evidence.nullable().describe('The weakest evidence among the facts that decided this setting’s answer and the steps shown.'),
     sources: z.array(z.string()),
   })
   .meta({ id: 'ResolvedSetting', description: 'One setting as it applies to the person asking.' });
@@ -96,6 +98,9 @@ export const OptOutAnswer = z
           '(purposes train_own_generative_models, share_with_affiliates, license_to_third_parties, third_party_crawling), or by all ' +
           'settings on a platform that has none of those: true if any of them trains by default, null if none does but one is unknown.',
       ),
+    evidence: Evidence.nullable().describe(
+      'How well the answer is backed: the weakest evidence among the facts that decided it (the default period or region rule, and the steps shown). `secondary` means press reports only; `unconfirmed` that an editor could not confirm a fact. Null when nothing decided it.',
+    ),
     decidedBy: Decision.extend({ settingId: z.string().nullable() }).nullable(),
     rule: RegionRule.nullable().describe('The region rule that decided the answer, if one did.'),
     settings: z.array(ResolvedSetting),
@@ -157,6 +162,15 @@ export const RegistryInfo = z
     version: z.int().describe('The current registry version.'),
     platforms: z.object({ total: z.int(), active: z.int(), retired: z.int() }),
     counts: z.object({ settings: z.int(), regionRules: z.int(), events: z.int(), sources: z.int() }),
+    freshness: z
+      .object({
+        asOf: IsoDate.describe('The day the counts below were computed for (today, UTC).'),
+        verifiedWithin30Days: z.int(),
+        verifiedWithin90Days: z.int(),
+        verifiedWithin365Days: z.int(),
+        oldestLastVerified: IsoDate.nullable(),
+      })
+      .describe('How many records were checked against their sources recently (by `lastVerified`).'),
     lastChange: ChangeEntry.omit({ patch: true }).nullable(),
     license: z.object({ name: z.string(), spdx: z.string(), url: z.string(), attribution: z.string() }),
   })
