@@ -36,6 +36,8 @@ const ConfigSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   /** Hours a stored Idempotency-Key response is kept (a retry after that is a new request). */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).default(48),
+  /** Where `npm run sources:check` and `sources:ota` write their findings, and `GET /v1/admin/review` reads them. */
+  SOURCE_CHECKS_PATH: z.string().min(1).default('./data/source-checks.json'),
   /** Whether to load `seed/` into an empty registry on start. */
   SEED: z
     .enum(['true', 'false'])

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { ReviewList } from '../src/routes/v1/admin/review.js';
 import { AuditList, PlatformWriteResult, WriteResult } from '../src/schemas/admin.js';
 import { PlatformRecord } from '../src/schemas/platform.js';
 import { ChangeList, EventList, RegistryInfo } from '../src/schemas/responses.js';
-import { createKey, expectProblem, makeApp, parse } from './helpers.js';
+import { JsonFileSourceStore } from '../src/sources/store.js';
+import { createKey, expectProblem, makeApp, parse, record } from './helpers.js';
 
 async function setup() {
   const app = await makeApp();
@@ -513,5 +515,55 @@ describe('audit log and Atom feeds', () => {
     const linkedinFeed = new XMLParser().parse((await app.inject('/v1/platforms/linkedin/changes.atom')).body).feed;
     expect([linkedinFeed.entry].flat()).toHaveLength(1);
     expectProblem(await app.inject('/v1/platforms/myspace/changes.atom'), 404);
+  });
+});
+
+describe('review list', () => {
+  it('lists records with dead or moved sources (from the checker’s findings) and old verifications, most urgent first, for editors only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'review-'));
+    const path = join(dir, 'source-checks.json');
+    const app = await makeApp({ SOURCE_CHECKS_PATH: path });
+    const editor = await createKey(app, 'reviewer', 'editor');
+    const auth = { authorization: `Bearer ${editor}` };
+    const zoom = parse(PlatformRecord, await app.inject('/v1/platforms/zoom'));
+    const reddit = parse(PlatformRecord, await app.inject('/v1/platforms/reddit'));
+    // What `npm run sources:check` would have written: one dead Zoom source, one moved Reddit source.
+    const result = (url: string, outcome: 'dead' | 'moved', extra: object) => ({
+      url,
+      checkedAt: '2026-11-26T10:00:00.000Z',
+      outcome,
+      httpStatus: outcome === 'dead' ? 404 : 200,
+      error: null,
+      finalUrl: outcome === 'moved' ? `${url}#moved` : url,
+      redirected: outcome === 'moved',
+      hops: [],
+      contentHash: null,
+      lastContentHash: null,
+      firstSeenAt: '2026-11-01T10:00:00.000Z',
+      changedAt: null,
+      ...extra,
+    });
+    await new JsonFileSourceStore(path).save([
+      result(zoom.sources[0]!.url, 'dead', {}),
+      result(reddit.sources[0]!.url, 'moved', {}),
+    ] as never);
+    await record(app, { message: 'An old check', operations: [{ op: 'patch', slug: 'udemy', patch: { lastVerified: '2024-01-02' } }] });
+    const recent = new Date(Date.now() - 20 * 86_400_000).toISOString().slice(0, 10);
+    await record(app, { message: 'A recent check', operations: [{ op: 'patch', slug: 'medium', patch: { lastVerified: recent } }] });
+
+    expectProblem(await app.inject('/v1/admin/review'), 401);
+    const list = parse(ReviewList, await app.inject({ url: '/v1/admin/review', headers: auth }));
+    const order = list.data.map((i) => [i.slug, i.urgency]);
+    expect(order.slice(0, 3)).toEqual([
+      ['zoom', 'dead_source'],
+      ['reddit', 'moved_source'],
+      ['udemy', 'stale_verification'],
+    ]);
+    expect(list.data[0]?.reasons[0]?.sources.map((s) => s.id)).toContain(zoom.sources[0]!.id);
+    // A check 20 days ago is fine by the default 180 days, not by a 10-day limit.
+    expect(list.data.map((i) => i.slug)).not.toContain('medium');
+    const strict = parse(ReviewList, await app.inject({ url: '/v1/admin/review?staleAfterDays=10', headers: auth }));
+    expect(strict.data.find((i) => i.slug === 'medium')?.urgency).toBe('stale_verification');
+    expectProblem(await app.inject({ url: '/v1/admin/review?staleAfterDays=0', headers: auth }), 400);
   });
 });

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
 import { checkDocuments, DEFAULT_USER_AGENT } from '../sources/check.js';
 import { loadDocuments } from '../sources/documents.js';
 import { formatCheckSummary, formatReviewList } from '../sources/report.js';
 import { reviewList } from '../sources/review.js';
-import { DEFAULT_STORE_PATH, JsonFileSourceStore } from '../sources/store.js';
+import { JsonFileSourceStore } from '../sources/store.js';
 
 /**
  * Fetches every URL the platform documents cite, politely (one request at a time per host, a pause
@@ -62,7 +63,7 @@ try {
   usageError(`cannot read the platform documents: ${(error as Error).message}`);
 }
 
-const store = new JsonFileSourceStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+const store = new JsonFileSourceStore((values.store as string | undefined) ?? loadConfig().SOURCE_CHECKS_PATH);
 const results = await checkDocuments(documents, store, {
   userAgent,
   delayMs,

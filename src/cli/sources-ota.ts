@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
 import { DEFAULT_USER_AGENT } from '../sources/check.js';
 import { loadDocuments } from '../sources/documents.js';
 import { scanOtaClone } from '../sources/ota.js';
 import { formatOtaScan, formatReviewList } from '../sources/report.js';
 import { reviewList } from '../sources/review.js';
-import { DEFAULT_STORE_PATH, JsonFileSourceStore } from '../sources/store.js';
+import { JsonFileSourceStore } from '../sources/store.js';
 
 /**
  * Lists, for every source citing a version in a clone of an Open Terms Archive versions repository,
@@ -61,7 +62,7 @@ try {
   usageError((error as Error).message);
 }
 
-const store = new JsonFileSourceStore((values.store as string | undefined) ?? DEFAULT_STORE_PATH);
+const store = new JsonFileSourceStore((values.store as string | undefined) ?? loadConfig().SOURCE_CHECKS_PATH);
 await store.saveOtaFindings(scan.findings);
 console.log(formatOtaScan(documents, scan));
 const today = new Date().toISOString().slice(0, 10);

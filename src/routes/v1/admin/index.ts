@@ -11,6 +11,7 @@ import { decodeCursor, encodeCursor } from '../../../services/cursor.js';
 import { changeMessage, type Preconditions, parseIfMatch, type WriteContext, type WriteOutcome } from '../../../services/write-service.js';
 import { problems } from '../common.js';
 import { auditPlugin } from './audit.js';
+import { reviewRoutes } from './review.js';
 
 const tags = ['Admin'];
 const security = [{ apiKey: [] }];
@@ -46,6 +47,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
   const { writes } = app.services;
   const editor = app.requireRole('editor');
   await app.register(auditPlugin);
+  await app.register(reviewRoutes);
 
   // Bodies are JSON; PATCH bodies are JSON Merge Patch documents (RFC 7396). Anything else is a 415.
   app.removeContentTypeParser('text/plain');
