@@ -7,7 +7,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { testConfig } from '../src/config.js';
-import { makeApp } from './helpers.js';
+import { makeApp, record } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const INSTALL_SCRIPT = fileURLToPath(new URL('../scripts/install-browser.sh', import.meta.url));
@@ -116,8 +116,8 @@ describe.skipIf(!installable)('in a headless browser (Chromium at /usr/bin/chrom
     expect(await page.locator('ol.steps:not([data-device="android"])').count()).toBe(0);
 
     const verdict = expected.trainingByDefault === true ? 'Yes' : expected.trainingByDefault === false ? 'No' : 'Unknown';
-    expect(await page.locator('.answer .badge').textContent()).toBe(verdict);
-    expect(await page.locator('.answer').textContent()).toContain(`last verified ${expected.platform.lastVerified}`);
+    expect(await page.locator('.answer .badge').first().textContent()).toBe(verdict);
+    expect(await page.locator('.answer').textContent()).toContain(`Last checked against its sources on ${expected.platform.lastVerified}`);
     const sourceLinks = await page.locator('#sources + ul a').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
     expect(sourceLinks).toEqual(expected.sources.map((s) => s.url));
     for (const url of new Set(expected.settings.map((s) => s.optOutUrl).filter(Boolean))) {
@@ -157,6 +157,24 @@ describe('/ without a browser', () => {
     const list = await app.services.platforms.list({ region: 'DE', limit: 100 });
     for (const p of list.data) expect(res.body, p.slug).toContain(`href="/?platform=${p.slug}&amp;region=DE"`);
     expect(res.body).toContain('<option value="DE" selected>Germany</option>');
+  });
+
+  it('marks answers backed by press only or unconfirmed, and warns when a record was last checked long ago', async () => {
+    const app = await makeApp();
+    const list = await app.services.platforms.list({ limit: 100 });
+    const weak = list.data.find((p) => p.evidence === 'secondary') ?? list.data.find((p) => p.evidence === 'unconfirmed');
+    expect(weak, 'the seed has answers resting on press reports or unconfirmed facts').toBeDefined();
+    const marker = weak!.evidence === 'secondary' ? 'Press reports only' : 'Unconfirmed';
+    const page = await app.inject(`/?platform=${weak!.slug}`);
+    expect(page.body).toContain(marker);
+    expect(page.body).toContain(`Last checked against its sources on ${weak!.lastVerified}`);
+    expect(page.body).not.toContain('may be out of date');
+    // A record last verified more than 180 days ago carries a warning on its page and in the list.
+    await record(app, { message: 'Old check', operations: [{ op: 'patch', slug: weak!.slug, patch: { lastVerified: '2025-01-02' } }] });
+    const stale = await app.inject(`/?platform=${weak!.slug}`);
+    expect(stale.body).toMatch(/Last checked against its sources on 2025-01-02<\/strong>, \d+ days ago/);
+    expect(stale.body).toContain('may be out of date');
+    expect((await app.inject('/')).body).toContain('may be out of date');
   });
 
   it('answers an unknown region or device with a friendly 400 page saying how to pick', async () => {

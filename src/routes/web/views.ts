@@ -1,3 +1,4 @@
+import { todayUtc } from '../../domain/effective.js';
 import { allCountryCodes, countryName, REGION_GROUPS } from '../../domain/regions.js';
 import type { DefaultState, Device, Mechanism } from '../../schemas/common.js';
 import { Devices } from '../../schemas/common.js';
@@ -55,7 +56,7 @@ label{display:block;font-weight:600;font-size:.9rem}input,select,button{font:inh
 button{background:#0b4f9c;color:#fff;border:0;border-radius:4px;min-width:6rem;cursor:pointer}
 table{width:100%;border-collapse:collapse;background:#fff}th,td{text-align:left;padding:.4rem;border-bottom:1px solid #ddd}
 .badge{display:inline-block;padding:.1rem .6rem;border-radius:1rem;font-weight:700;color:#fff}
-.yes{background:#a4161a}.no{background:#1e6b34}.unknown{background:#555}
+.yes{background:#a4161a}.no{background:#1e6b34}.unknown{background:#555}.evidence-secondary{background:#7a4a00}.evidence-unconfirmed{background:#5b2a86}.verified{font-size:1.05rem}
 .answer,.setting,.notice{background:#fff;border:1px solid #ccc;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
 .notice{border-color:#a4161a}.steps li{margin:.2rem 0}.muted{color:#555;font-size:.9rem}`;
 /** Our own constant, so inserted as it is: escaping would break selectors such as `form>div` inside <style>. */
@@ -95,7 +96,7 @@ export function platformTable(items: PlatformItem[], picked: Picked, more: boole
     (
       p,
     ) => html`<tr><th scope="row"><a href="${pageUrl({ platform: p.slug, region: picked.region, device: picked.device })}">${p.name}</a></th>
-<td><span class="badge ${verdictClass(p.trainingByDefault)}">${verdict(p.trainingByDefault)}</span></td><td>${p.category}</td><td>${p.lastVerified}</td></tr>`,
+<td><span class="badge ${verdictClass(p.trainingByDefault)}">${verdict(p.trainingByDefault)}</span> ${evidenceMarker(p.evidence)}</td><td>${p.category}</td><td>${p.lastVerified}${daysSince(p.lastVerified, todayUtc()) > STALE_AFTER_DAYS ? html` <span class="badge evidence-unconfirmed">may be out of date</span>` : ''}</td></tr>`,
   )}</tbody></table>${more ? html`<p class="muted">More platforms match; narrow the search to see them.</p>` : ''}`;
 }
 
@@ -106,7 +107,7 @@ function settingSection(s: Answer['settings'][number], device: Device | undefine
       ? DEFAULTS[s.defaultState]
       : 'The default is not known.';
   return html`<section class="setting" aria-labelledby="setting-${s.id}"><h3 id="setting-${s.id}">${s.name}</h3>
-${s.label ? html`<p>The control reads: “${s.label}”.</p>` : ''}<p><strong>${state}</strong></p>
+${s.label ? html`<p>The control reads: “${s.label}”.</p>` : ''}<p><strong>${state}</strong> ${evidenceMarker(s.evidence)}</p>
 ${s.countsTowardAnswer ? '' : html`<p class="muted">Not about generative-AI training, so it does not decide the answer above.</p>`}
 <p>How to opt out: ${MECHANISMS[s.mechanism]}.${s.optOutUrl ? html` <a href="${safeUrl(s.optOutUrl)}">Opt-out link</a>` : ''}</p>
 ${s.paths.map(
@@ -117,6 +118,32 @@ ${p.deepLink ? html`<p><a href="${safeUrl(p.deepLink)}">Go straight to the setti
 )}
 ${device && s.paths.length === 0 ? html`<p>No steps recorded for ${DEVICE_LABELS[device]}${s.availableDevices.length ? html`; steps exist for ${s.availableDevices.map((d) => DEVICE_LABELS[d]).join(', ')}` : ''}.</p>` : ''}
 <p class="muted">Sources: ${s.sources.map((id, i) => html`${i ? ', ' : ''}<a href="#source-${id}">${id}</a>`)}</p></section>`;
+}
+
+/** A visible marker for answers not backed by a platform, regulator, court or archived document. */
+function evidenceMarker(evidence: Answer['evidence']): Html | '' {
+  if (evidence === 'secondary') {
+    return html`<span class="badge evidence-secondary" title="No platform, regulator or court source backs this; only press reports do.">Press reports only</span>`;
+  }
+  if (evidence === 'unconfirmed') {
+    return html`<span class="badge evidence-unconfirmed" title="An editor could not confirm this against its sources.">Unconfirmed</span>`;
+  }
+  return '';
+}
+
+const STALE_AFTER_DAYS = 180;
+
+/** Whole days from `from` to `to` (YYYY-MM-DD). */
+function daysSince(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** The record's last-verified date, prominent, with a warning once it is older than STALE_AFTER_DAYS. */
+function verifiedNotice(lastVerified: string, today: string): Html {
+  const age = daysSince(lastVerified, today);
+  return age > STALE_AFTER_DAYS
+    ? html`<p class="notice verified" role="note"><strong>Last checked against its sources on ${lastVerified}</strong>, ${age} days ago. Platforms change these settings often: this answer may be out of date.</p>`
+    : html`<p class="verified"><strong>Last checked against its sources on ${lastVerified}.</strong></p>`;
 }
 
 export function answerView(a: Answer, picked: Picked): Html {
@@ -130,9 +157,10 @@ export function answerView(a: Answer, picked: Picked): Html {
         ? `${a.platform.name} does not use your data to train generative AI by default.`
         : `The registry does not know whether ${a.platform.name} uses your data to train AI by default.`;
   return html`<section aria-labelledby="answer"><h2 id="answer">${a.platform.name} ${where}${on}</h2>
-<div class="answer" role="status"><p><span class="badge ${verdictClass(a.trainingByDefault)}">${verdict(a.trainingByDefault)}</span> ${sentence}</p>
+<div class="answer" role="status"><p><span class="badge ${verdictClass(a.trainingByDefault)}">${verdict(a.trainingByDefault)}</span> ${evidenceMarker(a.evidence)} ${sentence}</p>
+${verifiedNotice(a.platform.lastVerified, todayUtc())}
 ${a.decidedBy ? html`<p class="muted">${a.decidedBy.explanation}</p>` : ''}${a.rule?.notes ? html`<p class="muted">${a.rule.notes}</p>` : ''}
-<p class="muted">As of ${a.at} · last verified ${a.platform.lastVerified} · registry version ${a.asOf.version}${a.platform.status === 'retired' ? ' · this platform is retired' : ''}</p></div>
+<p class="muted">As of ${a.at} · registry version ${a.asOf.version}${a.platform.status === 'retired' ? ' · this platform is retired' : ''}</p></div>
 ${picked.region ? '' : html`<p>Choose your country above: many platforms treat some regions differently.</p>`}
 <h2>Settings and how to opt out</h2>${settings.map((s) => settingSection(s, a.device ?? undefined))}
 <h2 id="sources">Sources</h2><ul>${a.sources.map(
