@@ -39,7 +39,6 @@ const NOT_PUBLIC: [string, number, 'ipv4' | 'ipv6', string][] = [
   ['240.0.0.0', 4, 'ipv4', 'a reserved address'],
   ['::', 128, 'ipv6', 'the unspecified address'],
   ['::1', 128, 'ipv6', 'a loopback address'],
-  ['::ffff:0:0', 96, 'ipv6', 'an IPv4-mapped address'],
   ['64:ff9b::', 96, 'ipv6', 'a NAT64 address'],
   ['100::', 64, 'ipv6', 'a discard address'],
   ['2001:db8::', 32, 'ipv6', 'a documentation address'],
@@ -52,6 +51,8 @@ for (const [network, prefix, family] of NOT_PUBLIC) blocked.addSubnet(network, p
 /** Why an address is not public (e.g. "a loopback address"), or undefined when it is. */
 export function notPublicReason(address: string): string | undefined {
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  // Node's BlockList matches every IPv4 address against ::ffff:0:0/96, so mapped forms are refused here, all of them.
+  if (family === 'ipv6' && /^(0{0,4}:){0,5}:?ffff:/i.test(address.replace(/^::/, ''))) return 'an IPv4-mapped address';
   if (!blocked.check(address, family)) return undefined;
   for (const [network, prefix, fam, reason] of NOT_PUBLIC) {
     if (fam !== family) continue;
