@@ -65,6 +65,10 @@ export function claimableDeliveries(t: Pick<Tables, 'webhookDeliveries' | 'webho
   )!;
 }
 
+/** The largest PostgreSQL `integer`: a larger bound (callers pass MAX_SAFE_INTEGER for "no bound") is an error there. */
+const MAX_INT = 2_147_483_647;
+const bound = (n: number) => Math.min(n, MAX_INT);
+
 /** `%text%` for LIKE with `\` as the escape character, so `%` and `_` in a search are literal. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -126,7 +130,7 @@ export class DrizzleRegistry implements UnitOfWork {
       .select({ revision: r, changeSet: c })
       .from(r)
       .innerJoin(c, eq(c.version, r.version))
-      .where(and(eq(r.slug, slug), lte(r.version, version), lt(r.version, beforeVersion)))
+      .where(and(eq(r.slug, slug), lte(r.version, bound(version)), lt(r.version, bound(beforeVersion))))
       .orderBy(desc(r.version))
       .limit(limit);
   }
@@ -185,7 +189,7 @@ export class DrizzleRegistry implements UnitOfWork {
 
   async auditPage(beforeId: number, limit: number) {
     const a = this.t.auditLog;
-    return this.db.select().from(a).where(lt(a.id, beforeId)).orderBy(desc(a.id)).limit(limit);
+    return this.db.select().from(a).where(lt(a.id, bound(beforeId))).orderBy(desc(a.id)).limit(limit);
   }
 
   async auditCount(): Promise<number> {
@@ -219,7 +223,7 @@ export class DrizzleRegistry implements UnitOfWork {
     return this.db
       .select()
       .from(d)
-      .where(and(eq(d.subscriptionId, subscriptionId), lt(d.version, beforeVersion), status ? eq(d.status, status) : undefined))
+      .where(and(eq(d.subscriptionId, subscriptionId), lt(d.version, bound(beforeVersion)), status ? eq(d.status, status) : undefined))
       .orderBy(desc(d.version))
       .limit(limit);
   }
