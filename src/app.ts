@@ -20,6 +20,7 @@ import { registryRoutes } from './routes/v1/registry/index.js';
 import { webRoutes } from './routes/web/index.js';
 import { seedIfEmpty } from './seed/load.js';
 import { createServices, type Services } from './services/index.js';
+import { WebhookWorker } from './services/webhook-worker.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,7 +73,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setSerializerCompiler(serializerCompiler);
 
   const store = await openStore(config);
-  const services = createServices(store);
+  const webhookTargets = { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE };
+  const services = createServices(store, webhookTargets);
   try {
     if (config.SEED && options.seedDir !== false) {
       const version = await seedIfEmpty(services.writes, options.seedDir);
@@ -85,7 +87,31 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('config', config);
   app.decorate('store', store);
   app.decorate('services', services);
-  app.addHook('onClose', async () => store.close());
+  const worker = config.WEBHOOK_WORKER
+    ? new WebhookWorker(
+        store,
+        services.history,
+        {
+          policy: webhookTargets,
+          publicUrl: (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ''),
+          timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+          retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+          retryCapMs: config.WEBHOOK_RETRY_CAP_MS,
+          maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+          pollMs: config.WEBHOOK_POLL_MS,
+        },
+        app.log,
+      )
+    : undefined;
+  if (worker) {
+    services.writes.onChangeSet(() => worker.wake());
+    app.addHook('onReady', async () => worker.start());
+  }
+  // The worker stops (its attempts recorded) before the store it records them in closes.
+  app.addHook('onClose', async () => {
+    await worker?.stop();
+    await store.close();
+  });
 
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });

@@ -43,6 +43,36 @@ const ConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /** Absolute URL the registry is reached at, for links in webhook payloads; default http://HOST:PORT. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
+  /** Whether this process runs the webhook delivery worker. */
+  WEBHOOK_WORKER: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** Local testing only: accept http:// webhook targets (https is required otherwise). */
+  WEBHOOK_ALLOW_HTTP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Local testing only: deliver to loopback, private and link-local addresses (refused otherwise). */
+  WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Milliseconds a delivery attempt may take, connection to last byte. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  /** First retry delay; each later one doubles, up to WEBHOOK_RETRY_CAP_MS, with ±10 % jitter. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(30_000),
+  WEBHOOK_RETRY_CAP_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(4 * 3_600_000),
+  /** Attempts before a delivery fails and its endpoint is disabled; 15 with the defaults spans about 24 h. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(15),
+  /** How often the worker looks for due deliveries (it is also woken by this process's writes). */
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(1).default(1_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -58,5 +88,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), LOG_LEVEL: 'silent', RATE_LIMIT_MAX: 0, ADMIN_RATE_LIMIT_MAX: 0, AUTH_FAILURE_LIMIT: 0, ...overrides };
+  return {
+    ...loadConfig({}),
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: 0,
+    ADMIN_RATE_LIMIT_MAX: 0,
+    AUTH_FAILURE_LIMIT: 0,
+    WEBHOOK_WORKER: false,
+    ...overrides,
+  };
 }

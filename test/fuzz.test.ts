@@ -707,7 +707,17 @@ describe(`fuzzing every operation of the OpenAPI document (seed ${SEED})`, () =>
       const { app, ops, editorKey, revokedKey } = s;
       const admin = ops.filter((op) => op.admin);
       expect(admin.map((op) => op.id).sort()).toEqual(
-        ['listAudit', 'patchPlatform', 'putPlatform', 'recordChangeSet', 'recordPolicyEvent', 'retirePlatform', 'revertChangeSet'].sort(),
+        [
+          'listAudit',
+          'patchPlatform',
+          'putPlatform',
+          'recordChangeSet',
+          'recordPolicyEvent',
+          'retirePlatform',
+          'revertChangeSet',
+          ...['createWebhook', 'listWebhooks', 'getWebhook', 'updateWebhook', 'deleteWebhook', 'pauseWebhook', 'resumeWebhook'],
+          ...['rotateWebhookSecret', 'listWebhookDeliveries', 'redeliverWebhook', 'replayWebhooks'],
+        ].sort(),
       );
       const before = await registryState(app);
       const tally = newTally();
@@ -812,7 +822,8 @@ describe(`fuzzing every operation of the OpenAPI document (seed ${SEED})`, () =>
 
       report('admin without a valid key', tally, started);
       for (const op of admin) expect(tally.perOperation.get(op.id) ?? 0, op.id).toBeGreaterThan(0);
-      expect(tally.statuses.get(401) ?? 0).toBeGreaterThan(tally.requests * 0.9);
+      // Not all: the router answers some hostile paths (undecodable, or a `/` in an id) before auth, with 400 or 404.
+      expect(tally.statuses.get(401) ?? 0).toBeGreaterThan(tally.requests * 0.85);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expect(await registryState(app)).toEqual(before);
     },
@@ -852,6 +863,18 @@ describe(`fuzzing every operation of the OpenAPI document (seed ${SEED})`, () =>
         patchPlatform: { lastVerified: '2026-01-01', name: 'LinkedIn', settings: [firstSetting] },
         recordPolicyEvent: { message: 'Fuzzing', event, patch: { lastVerified: '2026-01-01' } },
         revertChangeSet: { message: 'Fuzzing' },
+        // Webhook routes need the admin role: with this editor key every request is a 403.
+        createWebhook: {
+          url: 'https://hooks.example.org/in',
+          description: 'Fuzzing',
+          filters: { platforms: ['linkedin'], eventKinds: ['paused'], regions: ['DE'] },
+        },
+        updateWebhook: {
+          url: 'https://hooks.example.org/in',
+          description: 'Fuzzing',
+          filters: { platforms: ['linkedin'], eventKinds: ['paused'], regions: ['DE'] },
+        },
+        replayWebhooks: { sinceVersion: 1, untilVersion: 2 },
       };
 
       /**

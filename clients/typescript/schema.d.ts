@@ -292,6 +292,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description Every endpoint, oldest first, with its filters and status (never its secret).
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook endpoint
+         * @description Registers a URL that receives every change set matching `filters` (POST, JSON, signed per Standard Webhooks; see the `webhooks` section). The URL must be https and resolve to public addresses only. The answer carries the signing secret: it is shown only this once.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook endpoint
+         * @description Its URL, filters, status (and why it was disabled, if it was); never its secret.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Deletes it with its delivery log; nothing more is sent to it.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Changes its URL, description or filters (filters are replaced whole). Deliveries already queued keep going to the endpoint.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a webhook endpoint
+         * @description Holds deliveries: matching change sets are still queued, and go out in order once the endpoint is resumed.
+         */
+        post: operations["pauseWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a webhook endpoint
+         * @description Sends again to a paused endpoint, or to one the server disabled after persistent failure (its queued deliveries go out in order; a failed delivery is sent again only when redelivered).
+         */
+        post: operations["resumeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook endpoint’s signing secret
+         * @description Issues a new secret, shown only in this answer. For 24 hours deliveries carry two signatures, one per secret, so the receiver can switch at its own pace.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log of a webhook endpoint
+         * @description One entry per change set sent (or to be sent) to the endpoint, newest version first: status, attempts, the last response’s status, latency and first 1 KB, and when the next attempt is due.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one delivery again
+         * @description Queues the delivery again, due now, with the same `webhook-id`; it goes out before the endpoint’s later versions.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/webhooks/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send every change set since a version again
+         * @description Queues every change set after `sinceVersion` (up to `untilVersion`, at most 1000) that matches the endpoint’s filters, in version order. A change set delivered before keeps its `webhook-id`, so receivers can recognise it.
+         */
+        post: operations["replayWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/changes": {
         parameters: {
             query?: never;
@@ -401,7 +573,28 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "registry.change_set.recorded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A change set was recorded
+         * @description Sent to every endpoint whose filters match, once per change set, in version order per endpoint, at least once: a retry (exponential backoff for about 24 h), a redelivery or a replay carries the same `webhook-id`, so deduplicate on it. Verify the signature with the `standardwebhooks` package and the endpoint’s secret before trusting the body. Answer 2xx within 10 s; anything else (redirects included) is retried.
+         */
+        post: operations["changeSetRecordedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -660,6 +853,53 @@ export interface components {
             /** @description Why the change is made; kept forever in the change feed. */
             message: string;
             operations: components["schemas"]["OperationInput"][];
+        };
+        /** @description Which change sets an endpoint receives: each non-empty list must match. */
+        WebhookFiltersInput: {
+            /**
+             * @description Deliver only change sets that touch one of these platforms (slugs); empty: any platform.
+             * @default []
+             */
+            platforms: string[];
+            /**
+             * @description Deliver only change sets that add or change a policy event of one of these kinds; empty: any change set.
+             * @default []
+             */
+            eventKinds: components["schemas"]["EventKindInput"][];
+            /**
+             * @description Deliver only change sets whose changed region rules or policy events name one of these regions (a country matches a group containing it, and the reverse); empty: any change set.
+             * @default []
+             */
+            regions: components["schemas"]["RegionCodeInput"][];
+        };
+        /** @description A new webhook endpoint. */
+        WebhookCreateInput: {
+            /**
+             * @description Where deliveries are POSTed: an https URL whose host resolves to public addresses only.
+             * @example https://hooks.example.org/registry
+             */
+            url: string;
+            /** @description What the endpoint is for, for the people who run it. */
+            description: string;
+            filters?: components["schemas"]["WebhookFiltersInput"];
+        };
+        /** @description Fields of an endpoint to change; filters are replaced whole. */
+        WebhookUpdateInput: {
+            /**
+             * @description Where deliveries are POSTed: an https URL whose host resolves to public addresses only.
+             * @example https://hooks.example.org/registry
+             */
+            url?: string;
+            /** @description What the endpoint is for, for the people who run it. */
+            description?: string;
+            filters?: components["schemas"]["WebhookFiltersInput"];
+        };
+        /** @description Which change sets to deliver again. */
+        ReplayRequestInput: {
+            /** @description Queue every matching change set after this version. */
+            sinceVersion: number;
+            /** @description …up to and including this one (default: the current version). */
+            untilVersion?: number;
         };
         /** @description A policy event to record, with the changes it brings. */
         EventWriteRequestInput: {
@@ -1212,6 +1452,125 @@ export interface components {
             /** @constant */
             status: "ok";
             version: number;
+        };
+        /** @description Which change sets an endpoint receives: each non-empty list must match. */
+        WebhookFilters: {
+            /**
+             * @description Deliver only change sets that touch one of these platforms (slugs); empty: any platform.
+             * @default []
+             */
+            platforms: string[];
+            /**
+             * @description Deliver only change sets that add or change a policy event of one of these kinds; empty: any change set.
+             * @default []
+             */
+            eventKinds: components["schemas"]["EventKind"][];
+            /**
+             * @description Deliver only change sets whose changed region rules or policy events name one of these regions (a country matches a group containing it, and the reverse); empty: any change set.
+             * @default []
+             */
+            regions: components["schemas"]["RegionCode"][];
+        };
+        /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
+        WebhookSubscription: {
+            id: number;
+            url: string;
+            description: string;
+            filters: components["schemas"]["WebhookFilters"];
+            /**
+             * @description `active`: deliveries go out. `paused`: change sets are queued but held until resumed. `disabled`: the server stopped it after persistent failure (see `disabledReason`); nothing is queued until resumed.
+             * @enum {string}
+             */
+            status: "active" | "paused" | "disabled";
+            /** @description Why the server disabled it; null unless disabled. */
+            disabledReason: string | null;
+            /** @description The registry version when it was created: later change sets are delivered. */
+            createdVersion: number;
+            /** @description Until when deliveries are also signed with the secret before the last rotation; null when none. */
+            previousSecretExpiresAt: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        /** @description The endpoint created, and its signing secret (shown once). */
+        WebhookCreated: {
+            subscription: components["schemas"]["WebhookSubscription"];
+            /** @description The signing secret (`whsec_…`), for the `standardwebhooks` Webhook class. Shown only now: store it. */
+            secret: string;
+        };
+        /** @description The new signing secret (shown once); the old one keeps signing for 24 hours. */
+        WebhookSecretRotated: {
+            subscription: components["schemas"]["WebhookSubscription"];
+            /** @description The signing secret (`whsec_…`), for the `standardwebhooks` Webhook class. Shown only now: store it. */
+            secret: string;
+        };
+        /** @description Webhook endpoints, oldest first. */
+        WebhookList: {
+            data: components["schemas"]["WebhookSubscription"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+            asOf: components["schemas"]["AsOf"];
+        };
+        /** @description One change set’s delivery to one endpoint, with its last attempt. */
+        WebhookDelivery: {
+            id: number;
+            /** @description The change set delivered. */
+            version: number;
+            /** @description The `webhook-id` header, the same on every attempt and redelivery. */
+            webhookId: string;
+            /**
+             * @description `failed`: every attempt failed (the endpoint was disabled).
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed";
+            /** @description Attempts made so far. */
+            attempts: number;
+            /** @description When the next attempt is due; null unless pending. */
+            nextAttemptAt: string | null;
+            lastAttemptAt: string | null;
+            /** @description HTTP status of the last attempt; null when it got no response. */
+            responseStatus: number | null;
+            /** @description The start of the last response body (at most 1 KB). */
+            responseBody: string | null;
+            /** @description How long the last attempt took to get its response. */
+            latencyMs: number | null;
+            /** @description Why the last attempt failed, when it did. */
+            error: string | null;
+            createdAt: string;
+        };
+        /** @description Deliveries to an endpoint, newest version first. */
+        WebhookDeliveryList: {
+            data: components["schemas"]["WebhookDelivery"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+            asOf: components["schemas"]["AsOf"];
+        };
+        /** @description How many deliveries were queued. */
+        WebhookQueued: {
+            /** @description Deliveries queued. */
+            queued: number;
+        };
+        /** @description Sent once per change set matching an endpoint’s filters, in version order per endpoint, at least once (retries carry the same `webhook-id`: deduplicate on it). */
+        ChangeSetRecordedEvent: {
+            /**
+             * @description The event type; the only one so far.
+             * @constant
+             */
+            type: "registry.change_set.recorded";
+            /** @description When the change set was recorded (RFC 3339, UTC). */
+            timestamp: string;
+            data: {
+                change: components["schemas"]["ChangeEntry"];
+                links: {
+                    /** @description The change set in the change feed. */
+                    change: string;
+                    /** @description Each platform the change set touched. */
+                    platforms: {
+                        slug: string;
+                        /** @description The platform’s record at this version (immutable). */
+                        href: string;
+                    }[];
+                };
+            };
         };
         /** @description What a write recorded. */
         WriteResult: {
@@ -2761,6 +3120,1716 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The server is overloaded or not ready; retry shortly.",
                      *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size, 1 to 200.
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Webhook endpoints, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "query.limit",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreateInput"];
+            };
+        };
+        responses: {
+            /** @description The endpoint created, and its signing secret (shown once). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body’s media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "The body’s media type is not accepted.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unsupported-media-type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The target URL is refused (not https, or it resolves to a loopback, private, link-local or metadata address), or the range is too long; `errors` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 422,
+                     *       "detail": "The target URL is refused (not https, or it resolves to a loopback, private, link-local or metadata address), or the range is too long; `errors` says which.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint’s id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "path.id",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint (or delivery) with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint (or delivery) with that id.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint’s id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "path.id",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint (or delivery) with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint (or delivery) with that id.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint’s id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint (or delivery) with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint (or delivery) with that id.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body’s media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "The body’s media type is not accepted.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unsupported-media-type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The target URL is refused (not https, or it resolves to a loopback, private, link-local or metadata address), or the range is too long; `errors` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 422,
+                     *       "detail": "The target URL is refused (not https, or it resolves to a loopback, private, link-local or metadata address), or the range is too long; `errors` says which.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pauseWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint’s id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "path.id",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint (or delivery) with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint (or delivery) with that id.",
+                     *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The endpoint is disabled: resume it instead. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The endpoint is disabled: resume it instead.",
+                     *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "conflict"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resumeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint’s id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "path.id",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint (or delivery) with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint (or delivery) with that id.",
+                     *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint’s id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new signing secret (shown once); the old one keeps signing for 24 hours. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretRotated"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "path.id",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint (or delivery) with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint (or delivery) with that id.",
+                     *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Only deliveries in this state. */
+                status?: "pending" | "succeeded" | "failed";
+                /**
+                 * @description Page size, 1 to 200.
+                 * @example 20
+                 */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The endpoint’s id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries to an endpoint, newest version first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "query.status",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint (or delivery) with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint (or delivery) with that id.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint’s id. */
+                id: number;
+                /** @description The delivery’s id. */
+                deliveryId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many deliveries were queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookQueued"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "path.id",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint (or delivery) with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint (or delivery) with that id.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replayWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The endpoint’s id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayRequestInput"];
+            };
+        };
+        responses: {
+            /** @description How many deliveries were queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookQueued"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No webhook endpoint (or delivery) with that id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint (or delivery) with that id.",
+                     *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "not-found"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body’s media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "The body’s media type is not accepted.",
+                     *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unsupported-media-type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The target URL is refused (not https, or it resolves to a loopback, private, link-local or metadata address), or the range is too long; `errors` says which. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 422,
+                     *       "detail": "The target URL is refused (not https, or it resolves to a loopback, private, link-local or metadata address), or the range is too long; `errors` says which.",
+                     *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
                      */
@@ -4450,6 +6519,51 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    changeSetRecordedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id: the same on every attempt.
+                 * @example msg_2b3c4d5e6f708192a3b4c5d6e7f80912
+                 */
+                "webhook-id": string;
+                /**
+                 * @description When this attempt was signed, in Unix seconds.
+                 * @example 1767225600
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`: two during the 24 hours after a secret rotation.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeSetRecordedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other answer, or none within 10 s, fails the attempt: it is retried with the same `webhook-id`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

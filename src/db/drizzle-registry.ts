@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type {
   ApiKeyRow,
@@ -8,9 +8,14 @@ import type {
   ListQuery,
   NewAuditRow,
   NewChangeSet,
+  NewWebhookDelivery,
   PatchRow,
   RevisionRow,
   UnitOfWork,
+  WebhookAttemptResult,
+  WebhookDeliveryRow,
+  WebhookDeliveryStatus,
+  WebhookSubscriptionRow,
 } from './repository.js';
 import { searchTextOf } from './repository.js';
 import * as sqliteTables from './schema.js';
@@ -22,7 +27,14 @@ import * as sqliteTables from './schema.js';
  */
 export type Tables = Pick<
   typeof sqliteTables,
-  'changeSets' | 'platforms' | 'platformRevisions' | 'apiKeys' | 'idempotencyKeys' | 'auditLog'
+  | 'changeSets'
+  | 'platforms'
+  | 'platformRevisions'
+  | 'apiKeys'
+  | 'idempotencyKeys'
+  | 'auditLog'
+  | 'webhookSubscriptions'
+  | 'webhookDeliveries'
 >;
 // biome-ignore lint/suspicious/noExplicitAny: the handle is either dialect's database or transaction.
 export type AnyDb = BetterSQLite3Database<any>;
@@ -34,10 +46,28 @@ export interface HeadLock {
 }
 
 /**
- * Versions and ids are 32-bit integers in PostgreSQL: callers may pass "no bound" as
- * Number.MAX_SAFE_INTEGER, which is clamped so the parameter stays in range on both engines.
+ * Deliveries a worker may claim at `now`: pending, due, not leased to a live worker, of an active
+ * endpoint, and the lowest pending version of that endpoint (so one endpoint gets its change sets in
+ * version order, one at a time). Both stores select with it; each claims in its own way.
  */
-const bound = (n: number) => Math.min(n, 2_147_483_647);
+export function claimableDeliveries(t: Pick<Tables, 'webhookDeliveries' | 'webhookSubscriptions'>, now: string): SQL {
+  const d = t.webhookDeliveries;
+  const s = t.webhookSubscriptions;
+  return and(
+    eq(d.status, 'pending'),
+    lte(d.nextAttemptAt, now),
+    or(isNull(d.claimedUntil), lt(d.claimedUntil, now)),
+    eq(s.status, 'active'),
+    eq(
+      d.version,
+      sql`(select min(w2.version) from webhook_deliveries w2 where w2.subscription_id = ${d.subscriptionId} and w2.status = 'pending')`,
+    ),
+  )!;
+}
+
+/** The largest PostgreSQL `integer`: a larger bound (callers pass MAX_SAFE_INTEGER for "no bound") is an error there. */
+const MAX_INT = 2_147_483_647;
+const bound = (n: number) => Math.min(n, MAX_INT);
 
 /** `%text%` for LIKE with `\` as the escape character, so `%` and `_` in a search are literal. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -163,12 +193,7 @@ export class DrizzleRegistry implements UnitOfWork {
 
   async auditPage(beforeId: number, limit: number) {
     const a = this.t.auditLog;
-    return this.db
-      .select()
-      .from(a)
-      .where(lt(a.id, bound(beforeId)))
-      .orderBy(desc(a.id))
-      .limit(limit);
+    return this.db.select().from(a).where(lt(a.id, bound(beforeId))).orderBy(desc(a.id)).limit(limit);
   }
 
   async auditCount(): Promise<number> {
@@ -183,6 +208,38 @@ export class DrizzleRegistry implements UnitOfWork {
       out[name] = Number(row?.n ?? 0);
     }
     return out;
+  }
+
+  async webhookSubscriptions(afterId = 0, limit?: number): Promise<WebhookSubscriptionRow[]> {
+    const w = this.t.webhookSubscriptions;
+    const select = this.db.select().from(w).where(gt(w.id, afterId)).orderBy(asc(w.id));
+    return limit === undefined ? select : select.limit(limit);
+  }
+
+  async webhookSubscription(id: number): Promise<WebhookSubscriptionRow | undefined> {
+    const w = this.t.webhookSubscriptions;
+    const [row] = await this.db.select().from(w).where(eq(w.id, id)).limit(1);
+    return row;
+  }
+
+  async webhookDeliveries(subscriptionId: number, beforeVersion: number, limit: number, status?: WebhookDeliveryStatus) {
+    const d = this.t.webhookDeliveries;
+    return this.db
+      .select()
+      .from(d)
+      .where(and(eq(d.subscriptionId, subscriptionId), lt(d.version, bound(beforeVersion)), status ? eq(d.status, status) : undefined))
+      .orderBy(desc(d.version))
+      .limit(limit);
+  }
+
+  async webhookDelivery(subscriptionId: number, id: number): Promise<WebhookDeliveryRow | undefined> {
+    const d = this.t.webhookDeliveries;
+    const [row] = await this.db
+      .select()
+      .from(d)
+      .where(and(eq(d.subscriptionId, subscriptionId), eq(d.id, id)))
+      .limit(1);
+    return row;
   }
 
   // ---- writes: only ever called on a transaction's handle (see UnitOfWork) ----
@@ -280,5 +337,95 @@ export class DrizzleRegistry implements UnitOfWork {
       .where(lt(this.t.idempotencyKeys.createdAt, idempotencyBefore))
       .returning({ k: this.t.idempotencyKeys.idempotencyKey });
     return { audit: audit.length, idempotency: idempotency.length };
+  }
+
+  async insertWebhookDeliveries(rows: NewWebhookDelivery[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.insert(this.t.webhookDeliveries).values(rows.map((row) => ({ ...row, status: 'pending' as const, attempts: 0 })));
+  }
+
+  async createWebhookSubscription(row: Omit<WebhookSubscriptionRow, 'id'>): Promise<WebhookSubscriptionRow> {
+    const [created] = await this.db.insert(this.t.webhookSubscriptions).values(row).returning();
+    return created!;
+  }
+
+  async updateWebhookSubscription(id: number, changes: Partial<Omit<WebhookSubscriptionRow, 'id'>>) {
+    const w = this.t.webhookSubscriptions;
+    const [row] = await this.db.update(w).set(changes).where(eq(w.id, id)).returning();
+    return row;
+  }
+
+  async deleteWebhookSubscription(id: number): Promise<number> {
+    const { webhookSubscriptions: w, webhookDeliveries: d } = this.t;
+    // Deleted explicitly, so it does not hang on a connection's foreign-key setting.
+    await this.db.delete(d).where(eq(d.subscriptionId, id));
+    const rows = await this.db.delete(w).where(eq(w.id, id)).returning({ id: w.id });
+    return rows.length;
+  }
+
+  async requeueWebhookDeliveries(subscriptionId: number, versions: number[], at: string): Promise<number> {
+    if (versions.length === 0) return 0;
+    const d = this.t.webhookDeliveries;
+    const rows = await this.db
+      .update(d)
+      .set({ status: 'pending', attempts: 0, nextAttemptAt: at, claimedUntil: null, error: null })
+      .where(and(eq(d.subscriptionId, subscriptionId), inArray(d.version, versions)))
+      .returning({ id: d.id });
+    return rows.length;
+  }
+
+  async finishWebhookAttempt(delivery: WebhookDeliveryRow, result: WebhookAttemptResult): Promise<boolean> {
+    const { webhookDeliveries: d, webhookSubscriptions: w } = this.t;
+    const updated = await this.db
+      .update(d)
+      .set({
+        status: result.status,
+        nextAttemptAt: result.nextAttemptAt,
+        claimedUntil: null,
+        lastAttemptAt: result.at,
+        responseStatus: result.responseStatus,
+        responseBody: result.responseBody,
+        latencyMs: result.latencyMs,
+        error: result.error,
+      })
+      // A worker whose lease ran out (and whose row was claimed again) must not overwrite the newer attempt.
+      .where(and(eq(d.id, delivery.id), eq(d.attempts, delivery.attempts), eq(d.status, 'pending')))
+      .returning({ id: d.id });
+    if (updated.length === 0) return false;
+    if (result.disableReason) {
+      await this.db
+        .update(w)
+        .set({ status: 'disabled', disabledReason: result.disableReason, updatedAt: result.at })
+        .where(and(eq(w.id, delivery.subscriptionId), eq(w.status, 'active')));
+    }
+    return true;
+  }
+
+  /** Claimable deliveries (see `claimableDeliveries`), oldest due first; the caller holds the write lock. */
+  async selectClaimable(now: string, limit: number): Promise<WebhookDeliveryRow[]> {
+    const { webhookDeliveries: d, webhookSubscriptions: w } = this.t;
+    const rows = await this.db
+      .select({ delivery: d })
+      .from(d)
+      .innerJoin(w, eq(w.id, d.subscriptionId))
+      .where(claimableDeliveries(this.t, now))
+      .orderBy(asc(d.nextAttemptAt), asc(d.id))
+      .limit(limit);
+    return rows.map((r) => r.delivery);
+  }
+
+  /** Marks selected deliveries claimed until `leaseUntil` and counts the attempt; returns them as claimed. */
+  async markWebhookClaimed(rows: WebhookDeliveryRow[], leaseUntil: string): Promise<WebhookDeliveryRow[]> {
+    const d = this.t.webhookDeliveries;
+    const claimed: WebhookDeliveryRow[] = [];
+    for (const row of rows) {
+      const [updated] = await this.db
+        .update(d)
+        .set({ claimedUntil: leaseUntil, attempts: sql`${d.attempts} + 1` })
+        .where(eq(d.id, row.id))
+        .returning();
+      if (updated) claimed.push(updated);
+    }
+    return claimed;
   }
 }

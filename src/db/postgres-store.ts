@@ -1,10 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { MIGRATIONS_DIR } from '../paths.js';
-import { type AnyDb, DrizzleRegistry, type HeadLock, type Tables } from './drizzle-registry.js';
-import type { Store, UnitOfWork } from './repository.js';
+import { type AnyDb, claimableDeliveries, DrizzleRegistry, type HeadLock, type Tables } from './drizzle-registry.js';
+import type { Store, UnitOfWork, WebhookDeliveryRow } from './repository.js';
 import * as schema from './schema-pg.js';
 
 /** Any constant: the key of the session-level advisory lock that keeps two starting instances from migrating at once. */
@@ -60,6 +60,29 @@ export class PostgresStore extends DrizzleRegistry implements Store {
 
   write<T>(work: (tx: UnitOfWork) => Promise<T>): Promise<T> {
     return this.pgDb.transaction(async (tx) => work(new DrizzleRegistry(tx as unknown as AnyDb, tables, headLock)));
+  }
+
+  /**
+   * Claims in a short transaction of its own (no head lock: registry writes go on meanwhile). Rows
+   * another instance is claiming are locked, and skipped rather than waited for; once it commits,
+   * their lease excludes them.
+   */
+  claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDeliveryRow[]> {
+    const { webhookDeliveries: d, webhookSubscriptions: w } = schema;
+    return this.pgDb.transaction(async (tx) => {
+      const rows = await tx
+        .select({ delivery: d })
+        .from(d)
+        .innerJoin(w, eq(w.id, d.subscriptionId))
+        .where(claimableDeliveries(tables, now))
+        .orderBy(asc(d.nextAttemptAt), asc(d.id))
+        .limit(limit)
+        .for('update', { of: d, skipLocked: true });
+      return new DrizzleRegistry(tx as unknown as AnyDb, tables).markWebhookClaimed(
+        rows.map((r) => r.delivery),
+        leaseUntil,
+      );
+    });
   }
 
   async ping(forWrite = false): Promise<void> {

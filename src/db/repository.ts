@@ -1,5 +1,13 @@
 import type { PlatformDocument } from '../schemas/platform.js';
-import type { apiKeys, auditLog, changeSets, idempotencyKeys, platformRevisions } from './schema.js';
+import type {
+  apiKeys,
+  auditLog,
+  changeSets,
+  idempotencyKeys,
+  platformRevisions,
+  webhookDeliveries,
+  webhookSubscriptions,
+} from './schema.js';
 
 export type ChangeSetRow = typeof changeSets.$inferSelect;
 export type RevisionRow = typeof platformRevisions.$inferSelect;
@@ -11,6 +19,31 @@ export type NewAuditRow = Omit<AuditRow, 'id' | 'count'> & { count?: number };
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 export type Role = ApiKeyRow['role'];
 export type Engine = 'sqlite' | 'postgres';
+export type WebhookSubscriptionRow = typeof webhookSubscriptions.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type WebhookDeliveryStatus = WebhookDeliveryRow['status'];
+
+/** An outbox row: the change set `version` is to be delivered to the endpoint. */
+export interface NewWebhookDelivery {
+  subscriptionId: number;
+  version: number;
+  messageId: string;
+  nextAttemptAt: string;
+  createdAt: string;
+}
+
+/** What one delivery attempt came to; written only if the attempt still holds the claim. */
+export interface WebhookAttemptResult {
+  status: WebhookDeliveryStatus;
+  at: string;
+  nextAttemptAt: string;
+  responseStatus: number | null;
+  responseBody: string | null;
+  latencyMs: number | null;
+  error: string | null;
+  /** Set when the endpoint is to be disabled, with why. */
+  disableReason?: string;
+}
 
 export interface ListQuery {
   version: number;
@@ -74,6 +107,17 @@ export interface RegistryReads {
   auditCount(): Promise<number>;
   /** Rows per table, for operations and tests that check nothing was written. */
   rowCounts(): Promise<Record<string, number>>;
+  /** Webhook endpoints in id order, after the id `afterId`. */
+  webhookSubscriptions(afterId?: number, limit?: number): Promise<WebhookSubscriptionRow[]>;
+  webhookSubscription(id: number): Promise<WebhookSubscriptionRow | undefined>;
+  /** An endpoint's deliveries, newest version first, before the version `beforeVersion`. */
+  webhookDeliveries(
+    subscriptionId: number,
+    beforeVersion: number,
+    limit: number,
+    status?: WebhookDeliveryStatus,
+  ): Promise<WebhookDeliveryRow[]>;
+  webhookDelivery(subscriptionId: number, id: number): Promise<WebhookDeliveryRow | undefined>;
 }
 
 /**
@@ -99,6 +143,19 @@ export interface UnitOfWork extends RegistryReads {
   revokeKey(name: string, at: string): Promise<number>;
   /** Deletes audit rows and idempotency records older than the given instants (retention). */
   prune(auditBefore: string, idempotencyBefore: string): Promise<{ audit: number; idempotency: number }>;
+
+  // Webhook bookkeeping allocates no version: it needs the head lock only to see a consistent head.
+
+  /** The outbox insert: called with the change set, in its transaction, for every endpoint that matches. */
+  insertWebhookDeliveries(rows: NewWebhookDelivery[]): Promise<void>;
+  createWebhookSubscription(row: Omit<WebhookSubscriptionRow, 'id'>): Promise<WebhookSubscriptionRow>;
+  updateWebhookSubscription(id: number, changes: Partial<Omit<WebhookSubscriptionRow, 'id'>>): Promise<WebhookSubscriptionRow | undefined>;
+  /** Deletes the endpoint and its deliveries; returns how many endpoints were deleted (0 or 1). */
+  deleteWebhookSubscription(id: number): Promise<number>;
+  /** Puts deliveries of an endpoint back in the queue (due at `at`, attempts from 0, same webhook-id). */
+  requeueWebhookDeliveries(subscriptionId: number, versions: number[], at: string): Promise<number>;
+  /** Records an attempt's outcome if the attempt (its number) still holds the claim; false when it no longer does. */
+  finishWebhookAttempt(delivery: WebhookDeliveryRow, result: WebhookAttemptResult): Promise<boolean>;
 }
 
 export interface Store extends RegistryReads {
@@ -111,6 +168,13 @@ export interface Store extends RegistryReads {
   /** Throws when the database cannot be read; with `forWrite`, also when it cannot be written. */
   ping(forWrite?: boolean): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Claims up to `limit` due deliveries, each the lowest pending version of an active endpoint, until
+   * `leaseUntil`, counting the attempt, and returns them as claimed. No two callers, in this process
+   * or another, ever get the same attempt: PostgreSQL skips rows another transaction has locked
+   * (`FOR UPDATE SKIP LOCKED`); SQLite claims under its write lock.
+   */
+  claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDeliveryRow[]>;
 }
 
 /** Text a `q` search matches: slug, name, owner and the names of settings, lower-cased. */

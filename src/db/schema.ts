@@ -99,3 +99,63 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_at').on(t.at)],
 );
+
+/**
+ * Webhook endpoints (admin tables, updated in place unlike the registry). Filters are JSON arrays of
+ * platform slugs, event kinds and region codes; an empty array matches anything. The signing secret
+ * is kept because every delivery is signed with it; after a rotation the previous one keeps signing
+ * too until `previousSecretExpiresAt`.
+ */
+export const webhookSubscriptions = sqliteTable('webhook_subscriptions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  url: text('url').notNull(),
+  description: text('description').notNull(),
+  platforms: text('platforms').notNull(),
+  eventKinds: text('event_kinds').notNull(),
+  regions: text('regions').notNull(),
+  secret: text('secret').notNull(),
+  previousSecret: text('previous_secret'),
+  previousSecretExpiresAt: text('previous_secret_expires_at'),
+  status: text('status', { enum: ['active', 'paused', 'disabled'] }).notNull(),
+  disabledReason: text('disabled_reason'),
+  /** The registry version when it was created: change sets after it are delivered. */
+  createdVersion: integer('created_version').notNull(),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/**
+ * The outbox: one row per change set and matching endpoint, inserted in the change set's own
+ * transaction. `messageId` is the `webhook-id` of every attempt. A worker claims a row by setting
+ * `claimedUntil` (a lease: a worker that dies leaves it to be claimed again once it passes) and
+ * counting the attempt; only the lowest pending version of an endpoint is ever claimed, so
+ * deliveries to one endpoint go out in version order.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    subscriptionId: integer('subscription_id')
+      .notNull()
+      .references(() => webhookSubscriptions.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    messageId: text('message_id').notNull(),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at').notNull(),
+    claimedUntil: text('claimed_until'),
+    lastAttemptAt: text('last_attempt_at'),
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    latencyMs: integer('latency_ms'),
+    error: text('error'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    // One delivery per change set and endpoint: a replay re-queues it, keeping its webhook-id.
+    uniqueIndex('webhook_deliveries_subscription_version').on(t.subscriptionId, t.version),
+    uniqueIndex('webhook_deliveries_message_id').on(t.messageId),
+    // The claim: due pending rows, and each endpoint's lowest pending version.
+    index('webhook_deliveries_status_next').on(t.status, t.nextAttemptAt),
+  ],
+);

@@ -5,7 +5,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { MIGRATIONS_DIR } from '../paths.js';
 import { type AnyDb, DrizzleRegistry } from './drizzle-registry.js';
-import type { Store, UnitOfWork } from './repository.js';
+import type { Store, UnitOfWork, WebhookDeliveryRow } from './repository.js';
 import * as schema from './schema.js';
 
 function connect(path: string): Database.Database {
@@ -77,6 +77,14 @@ export class SqliteStore extends DrizzleRegistry implements Store {
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /** One worker's claim, under SQLite's write lock: no other process can claim between the select and the update. */
+  claimWebhookDeliveries(now: string, leaseUntil: string, limit: number): Promise<WebhookDeliveryRow[]> {
+    return this.write(async (tx) => {
+      const registry = tx as DrizzleRegistry;
+      return registry.markWebhookClaimed(await registry.selectClaimable(now, limit), leaseUntil);
+    });
   }
 
   async ping(forWrite = false): Promise<void> {

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { type ProblemCode, problemTitle } from '../errors.js';
 import { problems } from '../routes/v1/common.js';
+import { WEBHOOK_EVENT_TYPE } from '../schemas/webhooks.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -32,6 +33,7 @@ function pruneUnusedComponents(input: OpenApiDocument): OpenApiDocument {
     }
   };
   visit(document.paths);
+  visit((document as { webhooks?: unknown }).webhooks);
   const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
   return { ...input, components: { ...document.components, schemas: kept } } as OpenApiDocument;
 }
@@ -128,6 +130,54 @@ function completeOperations(input: OpenApiDocument): OpenApiDocument {
   return input;
 }
 
+/**
+ * OpenAPI 3.1's top-level `webhooks`: what the registry POSTs to subscribed endpoints. The body is the
+ * zod schema the worker builds payloads with (a registered component); headers per Standard Webhooks.
+ */
+function addWebhooks(input: OpenApiDocument): OpenApiDocument {
+  const header = (description: string, example: string) => ({ required: true, description, schema: { type: 'string' }, example });
+  const webhooks = {
+    [WEBHOOK_EVENT_TYPE]: {
+      post: {
+        operationId: 'changeSetRecordedWebhook',
+        summary: 'A change set was recorded',
+        description:
+          'Sent to every endpoint whose filters match, once per change set, in version order per endpoint, at least once: a retry (exponential backoff for about 24 h), a redelivery or a replay carries the same `webhook-id`, so deduplicate on it. ' +
+          'Verify the signature with the `standardwebhooks` package and the endpoint’s secret before trusting the body. Answer 2xx within 10 s; anything else (redirects included) is retried.',
+        tags: ['Webhooks'],
+        security: [],
+        parameters: [
+          {
+            name: 'webhook-id',
+            in: 'header',
+            ...header('The message id: the same on every attempt.', 'msg_2b3c4d5e6f708192a3b4c5d6e7f80912'),
+          },
+          { name: 'webhook-timestamp', in: 'header', ...header('When this attempt was signed, in Unix seconds.', '1767225600') },
+          {
+            name: 'webhook-signature',
+            in: 'header',
+            ...header(
+              'Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`: two during the 24 hours after a secret rotation.',
+              'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+            ),
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ChangeSetRecordedEvent' } } },
+        },
+        responses: {
+          '200': { description: 'Any 2xx acknowledges the delivery.' },
+          '400': {
+            description: 'Any other answer, or none within 10 s, fails the attempt: it is retried with the same `webhook-id`.',
+          },
+        },
+      },
+    },
+  };
+  return { ...input, webhooks } as OpenApiDocument;
+}
+
 /** OpenAPI 3.1 generated from the routes' zod schemas; served at /openapi.json, rendered at /docs. */
 export const swaggerPlugin = fp(async (app: FastifyInstance) => {
   await app.register(swagger, {
@@ -151,6 +201,7 @@ export const swaggerPlugin = fp(async (app: FastifyInstance) => {
         { name: 'Changes', description: 'The change feed: one entry per registry version.' },
         { name: 'Registry', description: 'The registry as a whole.' },
         { name: 'Admin', description: 'Writes and audit (Bearer API key).' },
+        { name: 'Webhooks', description: 'Endpoints that receive every change set, signed per Standard Webhooks (admin key).' },
         { name: 'Operations', description: 'Health and readiness.' },
       ],
       components: {
@@ -160,7 +211,7 @@ export const swaggerPlugin = fp(async (app: FastifyInstance) => {
       },
     },
     transform,
-    transformObject: (document) => completeOperations(pruneUnusedComponents(jsonSchemaTransformObject(document))),
+    transformObject: (document) => completeOperations(pruneUnusedComponents(addWebhooks(jsonSchemaTransformObject(document)))),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ChangeSetRow, Store, UnitOfWork } from '../db/repository.js';
 import { type CurrentPlatform, type Locate, type PlannedRevision, planChangeSet } from '../domain/change-sets.js';
+import { changeFacets } from '../domain/webhook-filters.js';
 import { badRequest, ProblemError } from '../errors.js';
 import type { Operation } from '../schemas/changes.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
 import { changeEntry } from './history-service.js';
 import { platformEtag, platformRecord } from './platform-service.js';
+import { enqueueDeliveries } from './webhook-subscriptions.js';
 
 /** Who writes: the API key's id (what idempotency and the audit are keyed by) and its name (shown as author). */
 export interface Author {
@@ -89,7 +91,18 @@ interface Planned {
  * store the idempotent response and the audit row, commit. Routes only parse and send.
  */
 export class WriteService {
+  private readonly committed: (() => void)[] = [];
+
   constructor(private readonly store: Store) {}
+
+  /** Calls `listener` after each change set this service commits (the webhook worker wakes on it). */
+  onChangeSet(listener: () => void): void {
+    this.committed.push(listener);
+  }
+
+  private notify(version: number | null): void {
+    if (version !== null) for (const listener of this.committed) listener();
+  }
 
   /** An atomic multi-platform change set (`POST /v1/admin/changes`). */
   recordChangeSet(ctx: WriteContext, message: string, operations: Operation[]): Promise<WriteOutcome> {
@@ -155,7 +168,7 @@ export class WriteService {
 
   /** Loads an empty registry with `documents` as one change set; null when it already had data. */
   async seed(documents: PlatformDocument[], message: string): Promise<number | null> {
-    return this.store.write(async (tx) => {
+    const version = await this.store.write(async (tx) => {
       const head = await tx.lockHead();
       if (head > 0 || documents.length === 0) return null;
       const revisions = planChangeSet(
@@ -163,12 +176,18 @@ export class WriteService {
         () => undefined,
       );
       await tx.insertChangeSet(head + 1, { author: 'seed', message, revisions });
+      await enqueueDeliveries(tx, head + 1, changeFacets(revisions.map((r) => ({ slug: r.slug, before: undefined, after: r.document }))));
       return head + 1;
     });
+    this.notify(version);
+    return version;
   }
 
-  private run(ctx: WriteContext, work: (tx: UnitOfWork, head: number) => Promise<{ response: WriteResponse; version: number | null }>) {
-    return this.store.write(async (tx): Promise<WriteOutcome> => {
+  private async run(
+    ctx: WriteContext,
+    work: (tx: UnitOfWork, head: number) => Promise<{ response: WriteResponse; version: number | null }>,
+  ) {
+    const outcome = await this.store.write(async (tx): Promise<WriteOutcome> => {
       const head = await tx.lockHead();
       const hash = createHash('sha256').update(ctx.fingerprint).digest('hex');
       if (ctx.idempotencyKey) {
@@ -214,6 +233,8 @@ export class WriteService {
       }
       return { ...response, replayed: false, version };
     });
+    this.notify(outcome.version);
+    return outcome;
   }
 
   /** Plans operations against the platforms as they are under the lock, and inserts the change set. */
@@ -240,6 +261,9 @@ export class WriteService {
       revertOf: revertOf ?? null,
       revisions,
     });
+    // The outbox, in this same transaction: the deliveries commit, or roll back, with the change set.
+    const facets = changeFacets(revisions.map((r) => ({ slug: r.slug, before: current.get(r.slug)?.document, after: r.document })));
+    await enqueueDeliveries(tx, changeSet.version, facets);
     return { revisions, changeSet };
   }
 

@@ -12,6 +12,7 @@ import { changeMessage, type Preconditions, parseIfMatch, type WriteContext, typ
 import { problems } from '../common.js';
 import { auditPlugin } from './audit.js';
 import { reviewRoutes } from './review.js';
+import { webhookRoutes } from './webhooks.js';
 
 const tags = ['Admin'];
 const security = [{ apiKey: [] }];
@@ -52,6 +53,8 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
   // Bodies are JSON; PATCH bodies are JSON Merge Patch documents (RFC 7396). Anything else is a 415.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // Endpoints for webhooks: inside this plugin, so the same auth and audit apply.
+  await app.register(webhookRoutes, { prefix: '/webhooks' });
 
   /** A single-platform write: preconditions checked and the operation recorded in one transaction; answers with the platform after it. */
   const platformWrite = async (request: FastifyRequest, reply: FastifyReply, slug: string, message: string, operation: Operation) => {
