@@ -292,6 +292,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Records that need a look
+         * @description Platforms with dead, moved or changed sources, newer archived versions of the documents they cite, or a verification older than `staleAfterDays`, most urgent first. Fed by `npm run sources:check` and `npm run sources:ota`; a record without findings appears only when its verification is old.
+         */
+        get: operations["listReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/webhooks": {
         parameters: {
             query?: never;
@@ -1617,6 +1637,39 @@ export interface components {
         AuditList: {
             data: components["schemas"]["AuditEntry"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
+            nextCursor: string | null;
+            asOf: components["schemas"]["AsOf"];
+        };
+        /** @description A platform record an editor should look at, with why and which of its sources are concerned. */
+        ReviewItem: {
+            slug: string;
+            name: string;
+            lastVerified: components["schemas"]["IsoDate"];
+            /**
+             * @description The most urgent of `reasons`; the list is sorted by it.
+             * @enum {string}
+             */
+            urgency: "dead_source" | "moved_source" | "changed_source" | "newer_terms_version" | "stale_verification";
+            /** @description Every reason the record needs a look, most urgent first. */
+            reasons: {
+                /**
+                 * @description Most urgent first. `dead_source`: a cited page is gone. `moved_source`: it redirects elsewhere. `changed_source`: its text changed after the record was last verified. `newer_terms_version`: Open Terms Archive holds a newer version of a cited document. `stale_verification`: nobody has verified the record for longer than the limit.
+                 * @enum {string}
+                 */
+                reason: "dead_source" | "moved_source" | "changed_source" | "newer_terms_version" | "stale_verification";
+                /** @description The sources concerned; empty for `stale_verification`. */
+                sources: {
+                    id: string;
+                    url: string;
+                    /** @description What was seen, e.g. "HTTP 404", "→ https://…", "3 newer versions, AI paragraphs changed". */
+                    detail: string;
+                }[];
+            }[];
+        };
+        /** @description Platform records that need an editor’s look, most urgent first. */
+        ReviewList: {
+            data: components["schemas"]["ReviewItem"][];
+            /** @description Always null: the whole list fits one page. */
             nextCursor: string | null;
             asOf: components["schemas"]["AsOf"];
         };
@@ -3120,6 +3173,130 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The server is overloaded or not ready; retry shortly.",
                      *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReview: {
+        parameters: {
+            query?: {
+                /** @description A record last verified longer ago than this many days needs a look even when its sources look fine. */
+                staleAfterDays?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Platform records that need an editor’s look, most urgent first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewList"];
+                };
+            };
+            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "query.staleAfterDays",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthorized",
+                     *       "title": "Authentication required",
+                     *       "status": 401,
+                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unauthorized"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/forbidden",
+                     *       "title": "Not allowed for this key",
+                     *       "status": 403,
+                     *       "detail": "The key’s role does not allow this.",
+                     *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "forbidden"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is overloaded or not ready; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
                      */
