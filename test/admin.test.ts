@@ -564,6 +564,8 @@ describe('review list', () => {
     expect(list.data.map((i) => i.slug)).not.toContain('medium');
     const strict = parse(ReviewList, await app.inject({ url: '/v1/admin/review?staleAfterDays=10', headers: auth }));
     expect(strict.data.find((i) => i.slug === 'medium')?.urgency).toBe('stale_verification');
-    expectProblem(await app.inject({ url: '/v1/admin/review?staleAfterDays=0', headers: auth }), 400);
+    for (const bad of ['0', '0x10', '1.0', '%2B1', '00001', '1e2', '%201', '10000']) {
+      expectProblem(await app.inject({ url: `/v1/admin/review?staleAfterDays=${bad}`, headers: auth }), 400);
+    }
   });
 });

@@ -3184,8 +3184,8 @@ export interface operations {
     listReview: {
         parameters: {
             query?: {
-                /** @description A record last verified longer ago than this many days needs a look even when its sources look fine. */
-                staleAfterDays?: number;
+                /** @description A record last verified longer ago than this many days needs a look even when its sources look fine (default 180). */
+                staleAfterDays?: string;
             };
             header?: never;
             path?: never;

@@ -17,13 +17,12 @@ export const ReviewList = z
   .meta({ id: 'ReviewList', description: 'Platform records that need an editor’s look, most urgent first.' });
 
 const ReviewQuery = z.strictObject({
-  staleAfterDays: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(3650)
-    .default(180)
-    .describe('A record last verified longer ago than this many days needs a look even when its sources look fine.'),
+  staleAfterDays: z
+    .string()
+    .regex(/^[1-9][0-9]{0,3}$/, 'must be a whole number of days from 1 to 9999, written in decimal digits')
+    .optional()
+    .transform((days) => (days === undefined ? 180 : Number(days)))
+    .describe('A record last verified longer ago than this many days needs a look even when its sources look fine (default 180).'),
 });
 
 /**
