@@ -1,10 +1,9 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '../src/db/client.js';
-import { RegistryStore } from '../src/db/registry-store.js';
+import { SqliteStore } from '../src/db/sqlite-store.js';
 import { Categories } from '../src/schemas/common.js';
 import { encodeCursor } from '../src/services/cursor.js';
-import { RegistryService } from '../src/services/registry-service.js';
+import { createServices } from '../src/services/index.js';
 import {
   build,
   environment,
@@ -113,28 +112,33 @@ function workload(g: GeneratedRegistry, r: Rng, count: number, seen: Set<string>
 }
 
 /**
- * Durable change sets per second: one small patch at a time through RegistryService.recordChangeSet
+ * Durable change sets per second: one small patch at a time through WriteService.recordChangeSet
  * in this process, on the file with the production pragmas (WAL, synchronous=FULL), so each one
- * is validated, diffed, written and fsynced before the next starts.
+ * is locked, planned, diffed, written, audited and fsynced before the next starts.
  */
-function measureWrites(path: string, g: GeneratedRegistry, r: Rng): SizeResult['writes'] {
-  const db = openDatabase(path);
-  const service = new RegistryService(new RegistryStore(db));
+async function measureWrites(path: string, g: GeneratedRegistry, r: Rng): Promise<SizeResult['writes']> {
+  const store = new SqliteStore(path);
+  const { writes } = createServices(store);
   const samples: number[] = [];
   const started = performance.now();
   try {
     for (let i = 0; i < WRITES; i++) {
       const t = performance.now();
-      const result = service.recordChangeSet({
-        author: 'bench',
-        message: `Re-verified (write benchmark ${i})`,
-        operations: [{ op: 'patch', slug: r.pick(g.slugs), patch: { owner: `Bench Owner, re-verified ${i}` } }],
-      });
-      if (!result.changed) throw new Error('a benchmark write changed nothing');
+      const result = await writes.recordChangeSet(
+        {
+          author: { keyId: 0, name: 'bench' },
+          requestId: `bench-write-${i}`,
+          fingerprint: `bench-write-${i}`,
+          request: { method: 'POST', route: '/v1/admin/changes', ip: null },
+        },
+        `Re-verified (write benchmark ${i})`,
+        [{ op: 'patch', slug: r.pick(g.slugs), patch: { owner: `Bench Owner, re-verified ${i}` } }],
+      );
+      if (result.version === null) throw new Error('a benchmark write changed nothing');
       samples.push(performance.now() - t);
     }
   } finally {
-    db.$client.close();
+    await store.close();
   }
   const seconds = (performance.now() - started) / 1000;
   return { changeSets: WRITES, perSecond: round(WRITES / seconds, 1), latencyMs: summarize(samples) };
@@ -144,7 +148,7 @@ async function measureSize(size: ScaleSize, dir: string): Promise<SizeResult> {
   const path = join(dir, `registry-${size.revisions}.sqlite`);
   const label = `${fmtInt(size.revisions)} revisions / ${fmtInt(size.platforms)} platforms`;
   console.log(`\n${label}: generating…`);
-  const g = generateRegistry(path, size);
+  const g = await generateRegistry(path, size);
   const databaseBytes = statSync(path).size;
   console.log(`  ${fmtInt(g.versions)} versions in ${(g.generateMs / 1000).toFixed(1)} s, ${fmtMb(databaseBytes)} MB`);
 
@@ -196,7 +200,7 @@ async function measureSize(size: ScaleSize, dir: string): Promise<SizeResult> {
 
     const { otherCores: writesOther, ...writes } = await measureQuietly('writes', async () => {
       const meter = foreignLoad([]);
-      const measured = measureWrites(path, g, r);
+      const measured = await measureWrites(path, g, r);
       return { ...measured, otherCores: meter.stop() };
     });
     console.log(`  writes ${fmtInt(writes.perSecond)} durable change sets/s (p50 ${fmtMs(writes.latencyMs.p50)} ms)`);

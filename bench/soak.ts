@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { AdminStore } from '../src/db/admin-store.js';
-import { openDatabase } from '../src/db/client.js';
+import { SqliteStore } from '../src/db/sqlite-store.js';
+import { KeyService } from '../src/services/key-service.js';
 import { build, envNumber, memoryOf, round, startRegistry, summarize, tempDir, writeResults } from './lib.js';
 
 /**
@@ -42,9 +42,9 @@ if (process.env.SOAK_SKIP_BUILD !== '1') {
 
 // An editor key on a fresh database, created before the server starts (the server seeds it).
 const databasePath = join(dir, 'registry.sqlite');
-const setupDb = openDatabase(databasePath);
-const key = new AdminStore(setupDb).createKey('soak-writer', 'editor').key;
-setupDb.$client.close();
+const setupStore = new SqliteStore(databasePath);
+const { key } = await new KeyService(setupStore).create('soak-writer', 'editor');
+await setupStore.close();
 
 const { proc: server, baseUrl: base } = await startRegistry(databasePath, { ADMIN_RATE_LIMIT_MAX: '0' });
 const pid = server.child.pid!;
