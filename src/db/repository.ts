@@ -1,5 +1,5 @@
 import type { PlatformDocument } from '../schemas/platform.js';
-import type { apiKeys, auditLog, changeSets, idempotencyKeys, platformRevisions } from './schema.js';
+import type { apiKeys, auditLog, changeSets, idempotencyKeys, platformEvents, platformRevisions } from './schema.js';
 
 export type ChangeSetRow = typeof changeSets.$inferSelect;
 export type RevisionRow = typeof platformRevisions.$inferSelect;
@@ -11,6 +11,7 @@ export type NewAuditRow = Omit<AuditRow, 'id' | 'count'> & { count?: number };
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 export type Role = ApiKeyRow['role'];
 export type Engine = 'sqlite' | 'postgres';
+export type EventRow = typeof platformEvents.$inferSelect;
 
 export interface ListQuery {
   version: number;
@@ -20,6 +21,31 @@ export interface ListQuery {
   /** Lower-case text that must occur in the platform's search text. */
   q?: string;
   /** Rows to return; all when omitted. */
+  limit?: number;
+}
+
+/** A list's filters that SQL applies from the derived columns (see schema.ts). */
+export interface SummaryQuery extends ListQuery {
+  /** Only platforms with opt-out steps for this device. */
+  device?: string;
+  /** Only platforms last verified before this day. */
+  verifiedBefore?: string;
+}
+
+/** A platform at a version without its document: the derived columns a list item is made of. */
+export type SummaryRow = Pick<RevisionRow, 'slug' | 'version' | 'status' | 'category' | 'lastVerified' | 'summary' | 'resolution'> & {
+  recordedAt: string;
+};
+
+export interface TimelineQuery {
+  version: number;
+  slug?: string;
+  kind?: string;
+  since?: string;
+  until?: string;
+  /** Only entries dated exactly this day ('' for undated ones). */
+  sortDate?: string;
+  /** Rows to return, newest first; all when omitted. */
   limit?: number;
 }
 
@@ -58,6 +84,12 @@ export interface RegistryReads {
   revisionAt(slug: string, version: number): Promise<RevisionRow | undefined>;
   /** Platforms as of a version, in slug order after `afterSlug`, with the SQL-side filters applied. */
   list(query: ListQuery): Promise<RevisionRow[]>;
+  /** Like `list`, without documents: the derived columns, and when each revision was recorded. */
+  listSummaries(query: SummaryQuery): Promise<SummaryRow[]>;
+  /** Documents (JSON text, as stored) of the platforms at a version, in slug order after `afterSlug`. */
+  documentsPage(version: number, afterSlug: string, limit: number): Promise<{ slug: string; document: string }[]>;
+  /** Timeline entries in force at a version, newest first (by `sortDate`; ties in no set order). */
+  timeline(query: TimelineQuery): Promise<Pick<EventRow, 'sortDate' | 'body'>[]>;
   /** Revisions of one platform at or before `version` and before `beforeVersion`, newest first. */
   history(slug: string, version: number, beforeVersion: number, limit: number): Promise<HistoryRow[]>;
   changesAfter(after: number, version: number, limit: number): Promise<ChangeSetRow[]>;
@@ -86,6 +118,11 @@ export interface UnitOfWork extends RegistryReads {
   lockHead(): Promise<number>;
   /** Records `change` as registry version `version` (the locked head + 1). */
   insertChangeSet(version: number, change: NewChangeSet): Promise<ChangeSetRow>;
+  /**
+   * Fills in the derived columns and timeline rows of up to `limit` revisions written before they
+   * existed (oldest first per platform); returns how many it filled (0 when none are left).
+   */
+  backfillDerived(limit: number): Promise<number>;
   findIdempotent(keyId: number, idempotencyKey: string): Promise<IdempotencyRow | undefined>;
   saveIdempotent(row: IdempotencyRow): Promise<void>;
   audit(row: NewAuditRow): Promise<void>;

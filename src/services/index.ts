@@ -1,5 +1,8 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Store } from '../db/repository.js';
 import { EventService } from './event-service.js';
+import { ExportFiles } from './export-files.js';
 import { ExportService } from './export-service.js';
 import { HistoryService } from './history-service.js';
 import { KeyService } from './key-service.js';
@@ -18,15 +21,27 @@ export interface Services {
   keys: KeyService;
 }
 
-export function createServices(store: Store): Services {
+export interface ServiceOptions {
+  /** Where built exports are kept (default: a directory under the system's temporary directory). */
+  exportDir?: string;
+  /** Bytes of built exports kept there (default 512 MiB). */
+  exportCacheBytes?: number;
+}
+
+export function createServices(store: Store, options: ServiceOptions = {}): Services {
   const reader = new RegistryReader(store);
   const history = new HistoryService(reader);
+  const files = new ExportFiles(
+    reader,
+    options.exportDir ?? join(tmpdir(), `optout-exports-${process.pid}`),
+    options.exportCacheBytes ?? 512 * 1_048_576,
+  );
   return {
     reader,
     platforms: new PlatformService(reader),
     history,
     events: new EventService(reader),
-    exports: new ExportService(reader, history),
+    exports: new ExportService(reader, history, files),
     writes: new WriteService(store),
     keys: new KeyService(store),
   };

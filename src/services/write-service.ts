@@ -78,6 +78,8 @@ export function changeMessage(header: string | undefined): string {
   return message;
 }
 
+const BACKFILL_BATCH = 500;
+
 interface Planned {
   revisions: PlannedRevision[];
   changeSet?: ChangeSetRow;
@@ -165,6 +167,22 @@ export class WriteService {
       await tx.insertChangeSet(head + 1, { author: 'seed', message, revisions });
       return head + 1;
     });
+  }
+
+  /**
+   * Derives the list and timeline data of revisions written before those columns existed, in units
+   * of work of BACKFILL_BATCH revisions under the write lock; returns how many it derived.
+   */
+  async backfillDerived(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const filled = await this.store.write(async (tx) => {
+        await tx.lockHead();
+        return tx.backfillDerived(BACKFILL_BATCH);
+      });
+      total += filled;
+      if (filled < BACKFILL_BATCH) return total;
+    }
   }
 
   private run(ctx: WriteContext, work: (tx: UnitOfWork, head: number) => Promise<{ response: WriteResponse; version: number | null }>) {
