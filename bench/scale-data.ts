@@ -93,6 +93,25 @@ function createDocument(base: PlatformDocument, i: number, day: string, r: Rng):
       ...otherSettings,
     ],
     regionRules: i % 3 === 0 ? [...base.regionRules, euRule(r, base.sources[0]!.id)] : base.regionRules,
+    // One to three dated events, so the timeline has entries from every platform, as a real one would.
+    events: [...base.events, ...Array.from({ length: 1 + (i % 3) }, (_, n) => benchEvent(r, n, base.sources[0]!.id))],
+  };
+}
+
+const EVENT_KINDS = ['policy_update', 'default_changed', 'region_added', 'paused', 'regulator_action', 'announcement'] as const;
+
+function benchEvent(r: Rng, n: number, source: string): PlatformDocument['events'][number] {
+  const announced = DATE_FROM + r.int(0, DATE_DAYS - 60) * DAY;
+  return {
+    id: `bench-event-${n}`,
+    kind: r.pick(EVENT_KINDS),
+    title: `Bench policy change ${n}`,
+    summary: 'A synthetic policy change, dated so that the timeline spans the whole benchmark period.',
+    announcedDate: isoDay(announced),
+    effectiveDate: r.next() < 0.7 ? isoDay(announced + r.int(0, 60) * DAY) : null,
+    settingIds: [],
+    regions: [],
+    sources: [source],
   };
 }
 

@@ -108,6 +108,7 @@ export class DrizzleRegistry implements UnitOfWork {
       query.q !== undefined ? sql`${r.searchText} like ${containing(query.q)} escape '\\'` : undefined,
       query.device !== undefined ? sql`${r.devices} like ${containing(`,${query.device},`)} escape '\\'` : undefined,
       query.verifiedBefore !== undefined ? lt(r.lastVerified, query.verifiedBefore) : undefined,
+      query.throughSlug !== undefined ? lte(p.slug, query.throughSlug) : undefined,
     ];
   }
 
@@ -142,6 +143,17 @@ export class DrizzleRegistry implements UnitOfWork {
       .where(and(...this.listFilters(query)))
       .orderBy(asc(p.slug));
     return query.limit === undefined ? select : select.limit(query.limit);
+  }
+
+  async slugWindow(version: number, afterSlug: string, count: number): Promise<string | undefined> {
+    const p = this.t.platforms;
+    const rows = await this.db
+      .select({ slug: p.slug })
+      .from(p)
+      .where(and(gt(p.slug, afterSlug), lte(p.createdVersion, version)))
+      .orderBy(asc(p.slug))
+      .limit(count);
+    return rows[rows.length - 1]?.slug;
   }
 
   async documentsPage(version: number, afterSlug: string, limit: number) {

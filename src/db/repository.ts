@@ -30,6 +30,8 @@ export interface SummaryQuery extends ListQuery {
   device?: string;
   /** Only platforms last verified before this day. */
   verifiedBefore?: string;
+  /** Only platforms up to this slug (inclusive): with `afterSlug`, a window of platforms to scan. */
+  throughSlug?: string;
 }
 
 /** A platform at a version without its document: the derived columns a list item is made of. */
@@ -86,6 +88,11 @@ export interface RegistryReads {
   list(query: ListQuery): Promise<RevisionRow[]>;
   /** Like `list`, without documents: the derived columns, and when each revision was recorded. */
   listSummaries(query: SummaryQuery): Promise<SummaryRow[]>;
+  /**
+   * The last of the next `count` platforms (in slug order after `afterSlug`) that exist at a version:
+   * the end of a window `listSummaries` scans, so one statement never examines the whole registry.
+   */
+  slugWindow(version: number, afterSlug: string, count: number): Promise<string | undefined>;
   /** Documents (JSON text, as stored) of the platforms at a version, in slug order after `afterSlug`. */
   documentsPage(version: number, afterSlug: string, limit: number): Promise<{ slug: string; document: string }[]>;
   /** Timeline entries in force at a version, newest first (by `sortDate`; ties in no set order). */

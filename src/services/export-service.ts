@@ -13,7 +13,7 @@ export const DATA_LICENSE = {
 } as const;
 
 /** Platforms read per slice of the registry summary. */
-const INFO_SLICE = 1000;
+const INFO_SLICE = 500;
 
 /** Days between two ISO dates (b − a). */
 function daysBetween(a: string, b: string): number {

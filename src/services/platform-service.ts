@@ -65,6 +65,9 @@ export function listItem(row: Omit<SummaryRow, 'summary' | 'resolution'>, summar
   };
 }
 
+/** Platforms one list statement examines at most (see `list`). */
+const LIST_WINDOW = 500;
+
 export const yieldToEventLoop = () => new Promise<void>((done) => setImmediate(done));
 
 /** Platform reads: one record, lists, and the resolved opt-out answer. */
@@ -92,27 +95,31 @@ export class PlatformService {
     }
     const version = await this.reader.resolveVersion(cursor?.v ?? query.version);
     const at = query.at ?? todayUtc();
-    // Every filter but defaultState is SQL on derived columns, so a page reads `limit + 1` rows. The
-    // default state depends on the region and day asked for: those pages scan in batches, resolving
-    // each platform from its small resolution input, and yield between batches so that a scan of a
-    // large registry never holds the event loop.
-    const batch = query.defaultState !== undefined ? Math.max(query.limit + 1, 256) : query.limit + 1;
+    // Filters are SQL on derived columns (defaultState, which depends on the region and day asked
+    // for, is resolved here from each platform's small resolution input). A filter few platforms
+    // match would make one statement scan the whole registry, so the scan goes a window of
+    // LIST_WINDOW platforms at a time and yields between windows: no statement holds the event
+    // loop for long, however large the registry or rare the match.
     const data: ListItem[] = [];
     let after = cursor ? String(cursor.k) : '';
     let more = false;
     outer: for (;;) {
+      const through = await this.reader.store.slugWindow(version, after, LIST_WINDOW);
+      if (through === undefined) break;
+      // Without a filter applied here, SQL can stop at the rows the page still needs (plus one, to know there are more).
+      const needed = query.defaultState === undefined ? query.limit + 1 - data.length : undefined;
       const rows = await this.reader.store.listSummaries({
         version,
         afterSlug: after,
+        throughSlug: through,
         category: query.category,
         status: query.status,
         q: query.q?.toLowerCase(),
         device: query.device,
         verifiedBefore: query.verifiedBefore,
-        limit: batch,
+        limit: needed,
       });
       for (const row of rows) {
-        after = row.slug;
         const answer = listAnswer(this.reader.resolutionInput(row), query.region ?? null, at);
         if (query.defaultState && !answer.defaultStates.includes(query.defaultState)) continue;
         if (data.length === query.limit) {
@@ -121,7 +128,7 @@ export class PlatformService {
         }
         data.push(listItem(row, this.reader.listSummary(row), answer));
       }
-      if (rows.length < batch) break;
+      after = needed !== undefined && rows.length === needed ? rows[rows.length - 1]!.slug : through;
       await yieldToEventLoop();
     }
     const last = data[data.length - 1];

@@ -5,9 +5,9 @@ import { notFound, ProblemError } from '../errors.js';
 import type { PlatformDocument } from '../schemas/platform.js';
 
 /** Parsed documents kept in memory, bounded by the length of their JSON text (parsed objects take a few times that). */
-const MAX_PARSED_JSON_BYTES = 8 * 1024 * 1024;
+const MAX_PARSED_JSON_BYTES = 4 * 1024 * 1024;
 /** The same for the derived summary columns lists read (see `listSummary`). */
-const MAX_PARSED_DERIVED_BYTES = 4 * 1024 * 1024;
+const MAX_PARSED_DERIVED_BYTES = 2 * 1024 * 1024;
 
 /**
  * What every read needs: the version to answer at, the revision in force, and its parsed document.
