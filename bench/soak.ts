@@ -160,6 +160,14 @@ const summary = {
     samples: rss.map((s) => ({ second: s.second, mib: mib(s.bytes) })),
   },
   serverExitCode: exitCode,
+  targets: [
+    {
+      target: 'server RSS throughout',
+      goal: '< 200 MB',
+      measured: `${mib(Math.max(...rssValues))} MiB max`,
+      met: Math.max(...rssValues) < 200 * 1048576,
+    },
+  ],
 };
 const errors = summary.readTotals.errors + summary.writes.errors;
 
@@ -186,5 +194,7 @@ console.log(
   `server RSS: ${summary.rssMiB.start} MiB at start, ${summary.rssMiB.end} MiB at end (min ${summary.rssMiB.min}, max ${summary.rssMiB.max}); ` +
     `database ${(summary.registry.databaseBytes / 1048576).toFixed(1)} MiB; server exit code ${exitCode}`,
 );
+const rssMet = (summary.rssMiB.max ?? Number.POSITIVE_INFINITY) < 200;
+console.log(`target: server RSS < 200 MB throughout: max ${summary.rssMiB.max} MiB, ${rssMet ? 'met' : 'MISSED'}`);
 console.log(`errors: ${errors}\nresults: ${file}`);
 if (errors > 0 || !versionsMatchWrites || exitCode !== 0) process.exitCode = 1;
