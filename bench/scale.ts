@@ -249,7 +249,11 @@ async function noisyNeighbour(
     const samples: number[] = [];
     const until = performance.now() + seconds * 1000;
     while (performance.now() < until) {
-      const [path] = distinctUrls(1, () => `/v1/platforms/${r.pick(g.slugs)}?version=${r.int(g.allCreatedAt, g.versions)}`, seen);
+      // Distinct while the small registries have unused URLs left; after that a repeat (a cache hit) is allowed.
+      const make = () => `/v1/platforms/${r.pick(g.slugs)}?version=${r.int(g.allCreatedAt, g.versions)}`;
+      let path = make();
+      for (let tries = 0; seen.has(path) && tries < 20; tries++) path = make();
+      seen.add(path);
       const res = await get(`${server.baseUrl}${path}`);
       if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
       samples.push(res.ms);
@@ -275,11 +279,15 @@ async function noisyNeighbour(
     }
     agent.destroy();
   });
-  // Let the exporters get their requests in first.
-  await new Promise((done) => setTimeout(done, 100));
-  const noisy = await platformGets(NOISY_SECONDS);
-  running = false;
-  await Promise.all(exporters);
+  let noisy: Summary;
+  try {
+    // Let the exporters get their requests in first.
+    await new Promise((done) => setTimeout(done, 100));
+    noisy = await platformGets(NOISY_SECONDS);
+  } finally {
+    running = false;
+    await Promise.allSettled(exporters);
+  }
   return { seconds: NOISY_SECONDS, exportsInFlight: NOISY_EXPORTS, quiet, noisy, exports, loopDelay: await loopDelay(server, loopFile) };
 }
 
