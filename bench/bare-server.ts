@@ -6,7 +6,9 @@ import Fastify from 'fastify';
 // The bytes are sent as a Buffer, the cheapest way fastify can answer them, so that the ceiling is
 // a real one (the registry currently caches strings, which are encoded again on every send).
 const body = readFileSync(process.env.BODY_FILE ?? '');
-const app = Fastify({ logger: false });
+// LOG_LEVEL (unset: no logger) lets a run compare it with the registry logging at the same level.
+const level = process.env.LOG_LEVEL;
+const app = Fastify({ logger: level ? { level } : false });
 app.get('/v1/platforms/linkedin', (_request, reply) => reply.type('application/json; charset=utf-8').send(body));
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 // A clean exit on SIGTERM (rather than death by signal) lets `node --cpu-prof` write its profile.

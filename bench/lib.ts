@@ -69,8 +69,16 @@ export interface Managed {
   stop(): Promise<void>;
 }
 
-export function spawnManaged(name: string, command: string, args: string[], env: Record<string, string>, cwd = ROOT): Managed {
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnManaged(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd = ROOT,
+  /** 'ignore' sends stdout to /dev/null: for servers logging every request, as a log file would take them. */
+  stdout: 'pipe' | 'ignore' = 'pipe',
+): Managed {
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'pipe'] });
   live.add(child);
   let tail = '';
   // Pipes must be drained or a chatty child blocks on a full pipe and skews the measurement.
@@ -153,15 +161,59 @@ export interface RegistryServer {
   startupMs: number;
 }
 
+export interface StartOptions {
+  /** Preload bench/loop-monitor.mjs, writing event-loop delay statistics here on SIGUSR2 (see loopDelay). */
+  loopStatsFile?: string;
+  stdout?: 'pipe' | 'ignore';
+}
+
 /** The real built server on `databasePath` (created, migrated and seeded on first start), rate limiting off. */
-export async function startRegistry(databasePath: string, extraEnv: Record<string, string> = {}): Promise<RegistryServer> {
+export async function startRegistry(
+  databasePath: string,
+  extraEnv: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<RegistryServer> {
   const port = await freePort();
-  const env = { PORT: String(port), HOST, DATABASE_PATH: databasePath, LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0', ...extraEnv };
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST,
+    DATABASE_PATH: databasePath,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MAX: '0',
+    ...extraEnv,
+  };
+  const args = ['dist/src/server.js'];
+  if (options.loopStatsFile) {
+    env.LOOP_STATS_FILE = options.loopStatsFile;
+    args.unshift('--import', join(ROOT, 'bench', 'loop-monitor.mjs'));
+  }
   const since = performance.now();
-  const proc = spawnManaged('registry server', process.execPath, ['dist/src/server.js'], env);
+  const proc = spawnManaged('registry server', process.execPath, args, env, ROOT, options.stdout);
   const baseUrl = `http://${HOST}:${port}`;
   const startupMs = await waitForOk(`${baseUrl}/healthz`, proc, since);
   return { proc, baseUrl, startupMs };
+}
+
+export interface LoopDelay {
+  maxMs: number;
+  p99Ms: number;
+  p50Ms: number;
+  meanMs: number;
+  samples: number;
+}
+
+/** The server's event-loop delay since the previous call (or its start), and resets it (bench/loop-monitor.mjs). */
+export async function loopDelay(server: RegistryServer, file: string): Promise<LoopDelay> {
+  rmSync(file, { force: true });
+  server.proc.child.kill('SIGUSR2');
+  for (let tries = 0; tries < 1000; tries++) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as LoopDelay;
+    } catch {
+      await sleep(5);
+    }
+  }
+  throw new Error(`the server wrote no event-loop statistics to ${file}`);
 }
 
 /** Resident and peak resident memory of a process, in bytes (Linux /proc; null elsewhere). */
@@ -286,6 +338,25 @@ export function get(url: string, headers: Record<string, string> = {}): Promise<
       res.on('end', () =>
         done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), ms: performance.now() - started }),
       );
+      res.on('error', fail);
+    });
+    req.on('error', fail);
+  });
+}
+
+/**
+ * One request on its own agent, the body counted and dropped (an export is tens of megabytes): for
+ * clients that run beside the measured one.
+ */
+export function fetchDiscard(url: string, agent: http.Agent, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; bytes: number; ms: number }>((done, fail) => {
+    const started = performance.now();
+    const req = http.get(url, { agent, headers }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      res.on('end', () => done({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started }));
       res.on('error', fail);
     });
     req.on('error', fail);

@@ -1,15 +1,16 @@
-import { openDatabase } from '../src/db/client.js';
-import { type NewRevision, RegistryStore } from '../src/db/registry-store.js';
+import type { NewRevision } from '../src/db/repository.js';
+import { SqliteStore } from '../src/db/sqlite-store.js';
 import { diffDocuments } from '../src/domain/change-sets.js';
 import { Categories, type DefaultState, Devices } from '../src/schemas/common.js';
 import { PlatformDocument } from '../src/schemas/platform.js';
 import { loadSeedDocuments } from '../src/seed/files.js';
 
 /**
- * Synthetic registries for the scale benchmark, written through RegistryStore.insertChangeSet (the
- * store's real write path: same rows, same JSON, same RFC 6902 patches as RegistryService writes).
+ * Synthetic registries for the scale benchmark, written through UnitOfWork.insertChangeSet (the
+ * store's real write path: same rows, same JSON, same RFC 6902 patches as WriteService writes),
+ * many change sets per `store.write` unit of work so that a million revisions load in minutes.
  *
- * RegistryService.recordChangeSet would also validate every document with zod on the way in, which
+ * WriteService.recordChangeSet would also validate every document with zod on the way in, which
  * would make a million revisions take many minutes; instead every created document and a sample
  * of the updates are validated against PlatformDocument, so the rows are known to be valid ones.
  */
@@ -92,6 +93,25 @@ function createDocument(base: PlatformDocument, i: number, day: string, r: Rng):
       ...otherSettings,
     ],
     regionRules: i % 3 === 0 ? [...base.regionRules, euRule(r, base.sources[0]!.id)] : base.regionRules,
+    // One to three dated events, so the timeline has entries from every platform, as a real one would.
+    events: [...base.events, ...Array.from({ length: 1 + (i % 3) }, (_, n) => benchEvent(r, n, base.sources[0]!.id))],
+  };
+}
+
+const EVENT_KINDS = ['policy_update', 'default_changed', 'region_added', 'paused', 'regulator_action', 'announcement'] as const;
+
+function benchEvent(r: Rng, n: number, source: string): PlatformDocument['events'][number] {
+  const announced = DATE_FROM + r.int(0, DATE_DAYS - 60) * DAY;
+  return {
+    id: `bench-event-${n}`,
+    kind: r.pick(EVENT_KINDS),
+    title: `Bench policy change ${n}`,
+    summary: 'A synthetic policy change, dated so that the timeline spans the whole benchmark period.',
+    announcedDate: isoDay(announced),
+    effectiveDate: r.next() < 0.7 ? isoDay(announced + r.int(0, 60) * DAY) : null,
+    settingIds: [],
+    regions: [],
+    sources: [source],
   };
 }
 
@@ -148,12 +168,11 @@ function updateDocument(doc: PlatformDocument, base: PlatformDocument, version: 
  * Builds a registry of `size.revisions` platform revisions over `size.platforms` platforms in a new
  * SQLite file at `path`, with the production pragmas (WAL, synchronous=FULL) and migrations.
  */
-export function generateRegistry(path: string, size: ScaleSize, seed = 1): GeneratedRegistry {
+export async function generateRegistry(path: string, size: ScaleSize, seed = 1): Promise<GeneratedRegistry> {
   const started = performance.now();
   const r = rng(seed);
   const base = template();
-  const db = openDatabase(path);
-  const store = new RegistryStore(db);
+  const store = new SqliteStore(path);
   const docs: PlatformDocument[] = [];
   const createChangeSets = Math.ceil(size.platforms / PER_CHANGE_SET);
   const versions = createChangeSets + Math.ceil((size.revisions - size.platforms) / PER_CHANGE_SET);
@@ -170,7 +189,9 @@ export function generateRegistry(path: string, size: ScaleSize, seed = 1): Gener
   };
 
   while (written < size.revisions) {
-    store.transaction(() => {
+    await store.write(async (tx) => {
+      // The lock also says where this unit of work starts (the registry is ours alone, so it is `version`).
+      version = await tx.lockHead();
       for (let n = 0; n < CHANGE_SETS_PER_TRANSACTION && written < size.revisions; n++) {
         version++;
         const at = recordedAt(version);
@@ -202,16 +223,16 @@ export function generateRegistry(path: string, size: ScaleSize, seed = 1): Gener
             revisions.push({ slug: after.slug, op: 'update', document: after, patch });
           }
         }
-        // RegistryService plans revisions in slug order; keeping that order keeps row ids the same.
+        // WriteService plans revisions in slug order; keeping that order keeps row ids the same.
         revisions.sort((a, b) => (a.slug < b.slug ? -1 : 1));
-        store.insertChangeSet({ author: 'bench', message: `Bench change set ${version}`, recordedAt: at, revisions });
+        await tx.insertChangeSet(version, { author: 'bench', message: `Bench change set ${version}`, recordedAt: at, revisions });
         written += revisions.length;
       }
     });
   }
   // Fold the WAL into the main file so its size is the database's size, then let go of it.
-  db.$client.pragma('wal_checkpoint(TRUNCATE)');
-  db.$client.close();
+  store.rawWriter.pragma('wal_checkpoint(TRUNCATE)');
+  await store.close();
   return {
     revisions: written,
     versions: version,

@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { AdminStore } from '../src/db/admin-store.js';
-import { openDatabase } from '../src/db/client.js';
+import { SqliteStore } from '../src/db/sqlite-store.js';
+import { KeyService } from '../src/services/key-service.js';
 import { build, envNumber, memoryOf, round, startRegistry, summarize, tempDir, writeResults } from './lib.js';
 
 /**
@@ -42,9 +42,9 @@ if (process.env.SOAK_SKIP_BUILD !== '1') {
 
 // An editor key on a fresh database, created before the server starts (the server seeds it).
 const databasePath = join(dir, 'registry.sqlite');
-const setupDb = openDatabase(databasePath);
-const key = new AdminStore(setupDb).createKey('soak-writer', 'editor').key;
-setupDb.$client.close();
+const setupStore = new SqliteStore(databasePath);
+const { key } = await new KeyService(setupStore).create('soak-writer', 'editor');
+await setupStore.close();
 
 const { proc: server, baseUrl: base } = await startRegistry(databasePath, { ADMIN_RATE_LIMIT_MAX: '0' });
 const pid = server.child.pid!;
@@ -160,6 +160,14 @@ const summary = {
     samples: rss.map((s) => ({ second: s.second, mib: mib(s.bytes) })),
   },
   serverExitCode: exitCode,
+  targets: [
+    {
+      target: 'server RSS throughout',
+      goal: '< 200 MB',
+      measured: `${mib(Math.max(...rssValues))} MiB max`,
+      met: Math.max(...rssValues) < 200 * 1048576,
+    },
+  ],
 };
 const errors = summary.readTotals.errors + summary.writes.errors;
 
@@ -186,5 +194,7 @@ console.log(
   `server RSS: ${summary.rssMiB.start} MiB at start, ${summary.rssMiB.end} MiB at end (min ${summary.rssMiB.min}, max ${summary.rssMiB.max}); ` +
     `database ${(summary.registry.databaseBytes / 1048576).toFixed(1)} MiB; server exit code ${exitCode}`,
 );
+const rssMet = (summary.rssMiB.max ?? Number.POSITIVE_INFINITY) < 200;
+console.log(`target: server RSS < 200 MB throughout: max ${summary.rssMiB.max} MiB, ${rssMet ? 'met' : 'MISSED'}`);
 console.log(`errors: ${errors}\nresults: ${file}`);
 if (errors > 0 || !versionsMatchWrites || exitCode !== 0) process.exitCode = 1;

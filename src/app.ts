@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
@@ -37,6 +40,19 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream;
 }
 
+/** EXPORT_DIR, or `exports/` beside the SQLite file, or a directory per database under the temporary directory. */
+function exportDirOf(config: Config): string {
+  if (config.EXPORT_DIR) return config.EXPORT_DIR;
+  if (config.DATABASE_URL || config.DATABASE_PATH === ':memory:') {
+    const id = createHash('sha256')
+      .update(config.DATABASE_URL ?? `memory-${process.pid}`)
+      .digest('hex')
+      .slice(0, 16);
+    return join(tmpdir(), `optout-exports-${id}`);
+  }
+  return join(dirname(config.DATABASE_PATH), 'exports');
+}
+
 /** Builds the app (plugins and routes) on the configured database, without listening. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -74,8 +90,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const store = await openStore(config);
   const webhookTargets = { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE };
-  const services = createServices(store, webhookTargets);
+  const services = createServices(store, {
+    webhookTargets,
+    exportDir: exportDirOf(config),
+    exportCacheBytes: config.EXPORT_CACHE_MAX_BYTES,
+  });
   try {
+    const filled = await services.writes.backfillDerived();
+    if (filled > 0) app.log.info({ revisions: filled }, 'derived list and timeline data for revisions written before they existed');
     if (config.SEED && options.seedDir !== false) {
       const version = await seedIfEmpty(services.writes, options.seedDir);
       if (version !== null) app.log.info({ version, engine: store.engine }, 'seeded an empty registry');

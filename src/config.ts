@@ -38,6 +38,19 @@ const ConfigSchema = z.object({
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).default(48),
   /** Where `npm run sources:check` and `sources:ota` write their findings, and `GET /v1/admin/review` reads them. */
   SOURCE_CHECKS_PATH: z.string().min(1).default('./data/source-checks.json'),
+  /**
+   * Where built exports (`GET /v1/export`, gzip, one file per registry version) are kept; default:
+   * `exports/` beside the SQLite file, or under the system's temporary directory on PostgreSQL.
+   */
+  EXPORT_DIR: z.string().min(1).optional(),
+  /** Bytes of built exports kept on disk; the oldest are removed beyond it. */
+  EXPORT_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_048_576)
+    .default(512 * 1_048_576),
+  /** Export responses one instance sends at once; more get 503 with Retry-After. */
+  EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   /** Whether to load `seed/` into an empty registry on start. */
   SEED: z
     .enum(['true', 'false'])

@@ -227,7 +227,7 @@ export interface paths {
         };
         /**
          * The whole registry as one document
-         * @description Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it.
+         * @description Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent gzip-encoded to clients that accept it. When too many exports are being sent, answers 503 with Retry-After.
          */
         get: operations["exportRegistry"];
         put?: never;

@@ -1,5 +1,7 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { devicesColumn, devicesOf, eventItemsOf, listSummaryOf, patchTouchesEvents, resolutionInputOf } from '../domain/summaries.js';
+import type { PlatformDocument } from '../schemas/platform.js';
 import type {
   ApiKeyRow,
   ChangeSetRow,
@@ -11,6 +13,9 @@ import type {
   NewWebhookDelivery,
   PatchRow,
   RevisionRow,
+  SummaryQuery,
+  SummaryRow,
+  TimelineQuery,
   UnitOfWork,
   WebhookAttemptResult,
   WebhookDeliveryRow,
@@ -30,6 +35,7 @@ export type Tables = Pick<
   | 'changeSets'
   | 'platforms'
   | 'platformRevisions'
+  | 'platformEvents'
   | 'apiKeys'
   | 'idempotencyKeys'
   | 'auditLog'
@@ -72,6 +78,25 @@ const bound = (n: number) => Math.min(n, MAX_INT);
 /** `%text%` for LIKE with `\` as the escape character, so `%` and `_` in a search are literal. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/** Rows a multi-row insert carries: well under either engine's limit on bound parameters. */
+const INSERT_CHUNK = 100;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The columns derived from a revision's document (see schema.ts). */
+function derivedColumns(doc: PlatformDocument) {
+  return {
+    lastVerified: doc.lastVerified,
+    devices: devicesColumn(devicesOf(doc)),
+    summary: JSON.stringify(listSummaryOf(doc)),
+    resolution: JSON.stringify(resolutionInputOf(doc)),
+  };
+}
+
 /**
  * Every query of the registry, on one handle: the store's read handle, or a write transaction's.
  * The only code (with the engine stores) that builds SQL.
@@ -108,24 +133,99 @@ export class DrizzleRegistry implements UnitOfWork {
     return row;
   }
 
-  async list(query: ListQuery): Promise<RevisionRow[]> {
+  /** The revision in force at `version` of the platform in the outer query's row (`platforms`). */
+  private latestRevisionId(version: number) {
     const { platforms: p, platformRevisions: r } = this.t;
-    const latest = sql`(select ${r.id} from ${r} where ${r.slug} = ${p.slug} and ${r.version} <= ${bound(query.version)} order by ${r.version} desc limit 1)`;
-    const filters: (SQL | undefined)[] = [
+    return sql`(select ${r.id} from ${r} where ${r.slug} = ${p.slug} and ${r.version} <= ${bound(version)} order by ${r.version} desc limit 1)`;
+  }
+
+  private listFilters(query: SummaryQuery): (SQL | undefined)[] {
+    const { platforms: p, platformRevisions: r } = this.t;
+    return [
       gt(p.slug, query.afterSlug ?? ''),
       lte(p.createdVersion, bound(query.version)),
       query.category !== undefined ? eq(r.category, query.category) : undefined,
       query.status !== undefined ? eq(r.status, query.status as RevisionRow['status']) : undefined,
       query.q !== undefined ? sql`${r.searchText} like ${containing(query.q)} escape '\\'` : undefined,
+      query.device !== undefined ? sql`${r.devices} like ${containing(`,${query.device},`)} escape '\\'` : undefined,
+      query.verifiedBefore !== undefined ? lt(r.lastVerified, query.verifiedBefore) : undefined,
+      query.throughSlug !== undefined ? lte(p.slug, query.throughSlug) : undefined,
     ];
+  }
+
+  async list(query: ListQuery): Promise<RevisionRow[]> {
+    const { platforms: p, platformRevisions: r } = this.t;
     const select = this.db
       .select({ revision: r })
       .from(p)
-      .innerJoin(r, eq(r.id, latest))
-      .where(and(...filters))
+      .innerJoin(r, eq(r.id, this.latestRevisionId(query.version)))
+      .where(and(...this.listFilters(query)))
       .orderBy(asc(p.slug));
     const rows = query.limit === undefined ? await select : await select.limit(query.limit);
     return rows.map((row) => row.revision);
+  }
+
+  async listSummaries(query: SummaryQuery): Promise<SummaryRow[]> {
+    const { platforms: p, platformRevisions: r, changeSets: c } = this.t;
+    const select = this.db
+      .select({
+        slug: r.slug,
+        version: r.version,
+        status: r.status,
+        category: r.category,
+        lastVerified: r.lastVerified,
+        summary: r.summary,
+        resolution: r.resolution,
+        recordedAt: c.recordedAt,
+      })
+      .from(p)
+      .innerJoin(r, eq(r.id, this.latestRevisionId(query.version)))
+      .innerJoin(c, eq(c.version, r.version))
+      .where(and(...this.listFilters(query)))
+      .orderBy(asc(p.slug));
+    return query.limit === undefined ? select : select.limit(query.limit);
+  }
+
+  async slugWindow(version: number, afterSlug: string, count: number): Promise<string | undefined> {
+    const p = this.t.platforms;
+    const rows = await this.db
+      .select({ slug: p.slug })
+      .from(p)
+      .where(and(gt(p.slug, afterSlug), lte(p.createdVersion, version)))
+      .orderBy(asc(p.slug))
+      .limit(count);
+    return rows[rows.length - 1]?.slug;
+  }
+
+  async documentsPage(version: number, afterSlug: string, limit: number) {
+    const { platforms: p, platformRevisions: r } = this.t;
+    return this.db
+      .select({ slug: r.slug, document: r.document })
+      .from(p)
+      .innerJoin(r, eq(r.id, this.latestRevisionId(version)))
+      .where(and(gt(p.slug, afterSlug), lte(p.createdVersion, version)))
+      .orderBy(asc(p.slug))
+      .limit(limit);
+  }
+
+  async timeline(query: TimelineQuery) {
+    const e = this.t.platformEvents;
+    const select = this.db
+      .select({ sortDate: e.sortDate, body: e.body })
+      .from(e)
+      .where(
+        and(
+          lte(e.fromVersion, query.version),
+          or(isNull(e.untilVersion), gt(e.untilVersion, query.version)),
+          query.slug !== undefined ? eq(e.slug, query.slug) : undefined,
+          query.kind !== undefined ? eq(e.kind, query.kind) : undefined,
+          query.since !== undefined ? and(ne(e.sortDate, ''), gte(e.sortDate, query.since)) : undefined,
+          query.until !== undefined ? and(ne(e.sortDate, ''), lte(e.sortDate, query.until)) : undefined,
+          query.sortDate !== undefined ? eq(e.sortDate, query.sortDate) : undefined,
+        ),
+      )
+      .orderBy(desc(e.sortDate));
+    return query.limit === undefined ? select : select.limit(query.limit);
   }
 
   async history(slug: string, version: number, beforeVersion: number, limit: number): Promise<HistoryRow[]> {
@@ -193,7 +293,12 @@ export class DrizzleRegistry implements UnitOfWork {
 
   async auditPage(beforeId: number, limit: number) {
     const a = this.t.auditLog;
-    return this.db.select().from(a).where(lt(a.id, bound(beforeId))).orderBy(desc(a.id)).limit(limit);
+    return this.db
+      .select()
+      .from(a)
+      .where(lt(a.id, bound(beforeId)))
+      .orderBy(desc(a.id))
+      .limit(limit);
   }
 
   async auditCount(): Promise<number> {
@@ -259,23 +364,78 @@ export class DrizzleRegistry implements UnitOfWork {
       requestId: change.requestId ?? null,
     };
     await this.db.insert(this.t.changeSets).values(row);
+    const created = change.revisions.filter((rev) => rev.op === 'create').map((rev) => ({ slug: rev.slug, createdVersion: version }));
+    for (const chunk of chunks(created, INSERT_CHUNK)) await this.db.insert(this.t.platforms).values(chunk).onConflictDoNothing();
+    const rows = change.revisions.map((rev) => ({
+      slug: rev.slug,
+      version,
+      op: rev.op,
+      status: rev.document.status,
+      category: rev.document.category,
+      searchText: searchTextOf(rev.document),
+      document: JSON.stringify(rev.document),
+      patch: JSON.stringify(rev.patch),
+      ...derivedColumns(rev.document),
+    }));
+    for (const chunk of chunks(rows, INSERT_CHUNK)) await this.db.insert(this.t.platformRevisions).values(chunk);
     for (const rev of change.revisions) {
-      if (rev.op === 'create') {
-        await this.db.insert(this.t.platforms).values({ slug: rev.slug, createdVersion: version }).onConflictDoNothing();
-      }
-      await this.db.insert(this.t.platformRevisions).values({
-        slug: rev.slug,
-        version,
-        op: rev.op,
-        status: rev.document.status,
-        category: rev.document.category,
-        searchText: searchTextOf(rev.document),
-        document: JSON.stringify(rev.document),
-        patch: JSON.stringify(rev.patch),
-      });
+      if (rev.op === 'create' || patchTouchesEvents(rev.patch)) await this.recordTimeline(rev.slug, version, rev.document);
     }
     await this.head?.advance(this.db, version);
     return row;
+  }
+
+  /**
+   * Brings the platform's timeline rows in line with `doc` as of `version`: rows whose entry is
+   * unchanged stay open, the others are closed at `version`, and new entries are opened.
+   */
+  private async recordTimeline(slug: string, version: number, doc: PlatformDocument): Promise<void> {
+    const e = this.t.platformEvents;
+    const items = eventItemsOf(doc).map((item) => ({ item, body: JSON.stringify(item) }));
+    const open = await this.db
+      .select({ id: e.id, body: e.body })
+      .from(e)
+      .where(and(eq(e.slug, slug), isNull(e.untilVersion)));
+    const wanted = new Map<string, number>();
+    for (const { body } of items) wanted.set(body, (wanted.get(body) ?? 0) + 1);
+    const closed: number[] = [];
+    for (const row of open) {
+      const left = wanted.get(row.body) ?? 0;
+      if (left > 0) wanted.set(row.body, left - 1);
+      else closed.push(row.id);
+    }
+    for (const ids of chunks(closed, INSERT_CHUNK)) await this.db.update(e).set({ untilVersion: version }).where(inArray(e.id, ids));
+    const opened = items.filter(({ body }) => {
+      const left = wanted.get(body) ?? 0;
+      if (left > 0) wanted.set(body, left - 1);
+      return left > 0;
+    });
+    const rows = opened.map(({ item, body }) => ({
+      slug,
+      eventId: item.id,
+      kind: item.kind,
+      sortDate: item.date ?? '',
+      fromVersion: version,
+      untilVersion: null,
+      body,
+    }));
+    for (const chunk of chunks(rows, INSERT_CHUNK)) await this.db.insert(e).values(chunk);
+  }
+
+  async backfillDerived(limit: number): Promise<number> {
+    const r = this.t.platformRevisions;
+    const rows = await this.db
+      .select({ id: r.id, slug: r.slug, version: r.version, document: r.document })
+      .from(r)
+      .where(eq(r.summary, ''))
+      .orderBy(asc(r.slug), asc(r.version))
+      .limit(limit);
+    for (const row of rows) {
+      const doc = JSON.parse(row.document) as PlatformDocument;
+      await this.db.update(r).set(derivedColumns(doc)).where(eq(r.id, row.id));
+      await this.recordTimeline(row.slug, row.version, doc);
+    }
+    return rows.length;
   }
 
   async findIdempotent(keyId: number, idempotencyKey: string): Promise<IdempotencyRow | undefined> {

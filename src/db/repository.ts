@@ -4,6 +4,7 @@ import type {
   auditLog,
   changeSets,
   idempotencyKeys,
+  platformEvents,
   platformRevisions,
   webhookDeliveries,
   webhookSubscriptions,
@@ -44,6 +45,7 @@ export interface WebhookAttemptResult {
   /** Set when the endpoint is to be disabled, with why. */
   disableReason?: string;
 }
+export type EventRow = typeof platformEvents.$inferSelect;
 
 export interface ListQuery {
   version: number;
@@ -53,6 +55,33 @@ export interface ListQuery {
   /** Lower-case text that must occur in the platform's search text. */
   q?: string;
   /** Rows to return; all when omitted. */
+  limit?: number;
+}
+
+/** A list's filters that SQL applies from the derived columns (see schema.ts). */
+export interface SummaryQuery extends ListQuery {
+  /** Only platforms with opt-out steps for this device. */
+  device?: string;
+  /** Only platforms last verified before this day. */
+  verifiedBefore?: string;
+  /** Only platforms up to this slug (inclusive): with `afterSlug`, a window of platforms to scan. */
+  throughSlug?: string;
+}
+
+/** A platform at a version without its document: the derived columns a list item is made of. */
+export type SummaryRow = Pick<RevisionRow, 'slug' | 'version' | 'status' | 'category' | 'lastVerified' | 'summary' | 'resolution'> & {
+  recordedAt: string;
+};
+
+export interface TimelineQuery {
+  version: number;
+  slug?: string;
+  kind?: string;
+  since?: string;
+  until?: string;
+  /** Only entries dated exactly this day ('' for undated ones). */
+  sortDate?: string;
+  /** Rows to return, newest first; all when omitted. */
   limit?: number;
 }
 
@@ -91,6 +120,17 @@ export interface RegistryReads {
   revisionAt(slug: string, version: number): Promise<RevisionRow | undefined>;
   /** Platforms as of a version, in slug order after `afterSlug`, with the SQL-side filters applied. */
   list(query: ListQuery): Promise<RevisionRow[]>;
+  /** Like `list`, without documents: the derived columns, and when each revision was recorded. */
+  listSummaries(query: SummaryQuery): Promise<SummaryRow[]>;
+  /**
+   * The last of the next `count` platforms (in slug order after `afterSlug`) that exist at a version:
+   * the end of a window `listSummaries` scans, so one statement never examines the whole registry.
+   */
+  slugWindow(version: number, afterSlug: string, count: number): Promise<string | undefined>;
+  /** Documents (JSON text, as stored) of the platforms at a version, in slug order after `afterSlug`. */
+  documentsPage(version: number, afterSlug: string, limit: number): Promise<{ slug: string; document: string }[]>;
+  /** Timeline entries in force at a version, newest first (by `sortDate`; ties in no set order). */
+  timeline(query: TimelineQuery): Promise<Pick<EventRow, 'sortDate' | 'body'>[]>;
   /** Revisions of one platform at or before `version` and before `beforeVersion`, newest first. */
   history(slug: string, version: number, beforeVersion: number, limit: number): Promise<HistoryRow[]>;
   changesAfter(after: number, version: number, limit: number): Promise<ChangeSetRow[]>;
@@ -130,6 +170,11 @@ export interface UnitOfWork extends RegistryReads {
   lockHead(): Promise<number>;
   /** Records `change` as registry version `version` (the locked head + 1). */
   insertChangeSet(version: number, change: NewChangeSet): Promise<ChangeSetRow>;
+  /**
+   * Fills in the derived columns and timeline rows of up to `limit` revisions written before they
+   * existed (oldest first per platform); returns how many it filled (0 when none are left).
+   */
+  backfillDerived(limit: number): Promise<number>;
   findIdempotent(keyId: number, idempotencyKey: string): Promise<IdempotencyRow | undefined>;
   saveIdempotent(row: IdempotencyRow): Promise<void>;
   audit(row: NewAuditRow): Promise<void>;

@@ -40,6 +40,16 @@ export const platformRevisions = pgTable(
     searchText: text('search_text').notNull(),
     document: text('document').notNull(),
     patch: text('patch').notNull(),
+    // Derived from the document when the revision is written (src/domain/summaries.ts), so lists and
+    // the registry summary read a few hundred bytes per platform instead of parsing its document.
+    // '' marks a row written before these columns existed; the store fills it in at start-up.
+    lastVerified: text('last_verified').notNull().default(''),
+    /** `,web,ios,`: the devices the platform has opt-out steps for. */
+    devices: text('devices').notNull().default(''),
+    /** JSON ListSummary: name, owner, homepage, counts and devices. */
+    summary: text('summary').notNull().default(''),
+    /** JSON: the part of the document the opt-out resolution reads (no texts, no steps). */
+    resolution: text('resolution').notNull().default(''),
   },
   (t) => [
     // The as-of lookup: latest revision of a slug at or before a version is one index seek.
@@ -47,6 +57,31 @@ export const platformRevisions = pgTable(
     // The change feed and history: revisions written by one change set.
     index('platform_revisions_version').on(t.version),
   ],
+);
+
+/**
+ * The policy timeline, derived from revisions: one row per timeline entry per span of registry
+ * versions in which it stayed the same (`fromVersion` inclusive, `untilVersion` exclusive, null while
+ * in force). A revision that changes a platform's events or sources closes its rows and opens new
+ * ones; any other revision leaves them. So `GET /v1/events` at any version reads only the rows in
+ * force then, newest first by `sortDate`, instead of every platform's document. Derived data: it is
+ * the one table whose rows are updated (closed), always in the revision's own transaction.
+ */
+export const platformEvents = pgTable(
+  'platform_events',
+  {
+    id: serial('id').primaryKey(),
+    slug: text('slug').notNull(),
+    eventId: text('event_id').notNull(),
+    kind: text('kind').notNull(),
+    /** The event's date (effective, else announced); '' when undated, so it sorts last on both engines. */
+    sortDate: text('sort_date').notNull(),
+    fromVersion: integer('from_version').notNull(),
+    untilVersion: integer('until_version'),
+    /** The entry exactly as the API shows it (JSON). */
+    body: text('body').notNull(),
+  },
+  (t) => [index('platform_events_sort_date').on(t.sortDate), index('platform_events_slug_open').on(t.slug, t.untilVersion)],
 );
 
 export const apiKeys = pgTable(

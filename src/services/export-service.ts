@@ -1,6 +1,8 @@
 import { todayUtc } from '../domain/effective.js';
-import type { PlatformDocument } from '../schemas/platform.js';
+import type { ListSummary } from '../domain/summaries.js';
+import type { ExportFiles } from './export-files.js';
 import type { HistoryService } from './history-service.js';
+import { yieldToEventLoop } from './platform-service.js';
 import type { RegistryReader } from './reader.js';
 
 export const DATA_LICENSE = {
@@ -9,6 +11,9 @@ export const DATA_LICENSE = {
   url: 'https://creativecommons.org/licenses/by/4.0/',
   attribution: 'AI-training opt-out registry contributors, with the sources cited in each record',
 } as const;
+
+/** Platforms read per slice of the registry summary. */
+const INFO_SLICE = 500;
 
 /** Days between two ISO dates (b − a). */
 function daysBetween(a: string, b: string): number {
@@ -20,8 +25,10 @@ export class ExportService {
   constructor(
     private readonly reader: RegistryReader,
     private readonly history: HistoryService,
+    private readonly files: ExportFiles,
   ) {}
 
+  /** The export as a value, from parsed documents: for tests and small registries (routes serve `file`). */
   async exportAt(requested?: number) {
     const version = await this.reader.resolveVersion(requested);
     return {
@@ -32,32 +39,53 @@ export class ExportService {
     };
   }
 
+  /** The built export file of a version (the current one when omitted); see ExportFiles. */
+  async file(requested?: number) {
+    const version = await this.reader.resolveVersion(requested);
+    return { version, ...(await this.files.file(version)) };
+  }
+
+  /**
+   * The registry's summary, from each platform's derived columns (never its document), read
+   * INFO_SLICE platforms at a time with a yield between slices.
+   */
   async info() {
     const version = await this.reader.currentVersion();
-    const docs = Object.values(await this.reader.documentsAt(version));
     const [lastChange] = version > 0 ? await this.history.summaries({ limit: 1 }) : [];
-    const sum = (f: (d: PlatformDocument) => number) => docs.reduce((n, d) => n + f(d), 0);
     const today = todayUtc();
-    const verifiedWithin = (days: number) => docs.filter((d) => daysBetween(d.lastVerified, today) <= days).length;
+    const platforms = { total: 0, active: 0, retired: 0 };
+    const counts = { settings: 0, regionRules: 0, events: 0, sources: 0 };
+    const verified = { d30: 0, d90: 0, d365: 0 };
+    let oldest: string | null = null;
+    for (let after = ''; ; await yieldToEventLoop()) {
+      const rows = await this.reader.store.listSummaries({ version, afterSlug: after, limit: INFO_SLICE });
+      for (const row of rows) {
+        after = row.slug;
+        const summary = JSON.parse(row.summary) as ListSummary;
+        platforms.total++;
+        platforms[row.status]++;
+        counts.settings += summary.settingCount;
+        counts.regionRules += summary.regionRuleCount;
+        counts.events += summary.eventCount;
+        counts.sources += summary.sourceCount;
+        const age = daysBetween(row.lastVerified, today);
+        if (age <= 30) verified.d30++;
+        if (age <= 90) verified.d90++;
+        if (age <= 365) verified.d365++;
+        if (oldest === null || row.lastVerified < oldest) oldest = row.lastVerified;
+      }
+      if (rows.length < INFO_SLICE) break;
+    }
     return {
       version,
-      platforms: {
-        total: docs.length,
-        active: docs.filter((d) => d.status === 'active').length,
-        retired: docs.filter((d) => d.status === 'retired').length,
-      },
-      counts: {
-        settings: sum((d) => d.settings.length),
-        regionRules: sum((d) => d.regionRules.length),
-        events: sum((d) => d.events.length),
-        sources: sum((d) => d.sources.length),
-      },
+      platforms,
+      counts,
       freshness: {
         asOf: today,
-        verifiedWithin30Days: verifiedWithin(30),
-        verifiedWithin90Days: verifiedWithin(90),
-        verifiedWithin365Days: verifiedWithin(365),
-        oldestLastVerified: docs.map((d) => d.lastVerified).sort()[0] ?? null,
+        verifiedWithin30Days: verified.d30,
+        verifiedWithin90Days: verified.d90,
+        verifiedWithin365Days: verified.d365,
+        oldestLastVerified: oldest,
       },
       lastChange: lastChange ?? null,
       license: DATA_LICENSE,

@@ -1,5 +1,8 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Store } from '../db/repository.js';
 import { EventService } from './event-service.js';
+import { ExportFiles } from './export-files.js';
 import { ExportService } from './export-service.js';
 import { HistoryService } from './history-service.js';
 import { KeyService } from './key-service.js';
@@ -21,18 +24,31 @@ export interface Services {
   webhooks: WebhookSubscriptionService;
 }
 
-/** `webhookTargets`: which webhook URLs are accepted (https and public addresses only, by default). */
-export function createServices(store: Store, webhookTargets: TargetPolicy = { allowHttp: false, allowPrivate: false }): Services {
+export interface ServiceOptions {
+  /** Which webhook URLs are accepted (https and public addresses only, by default). */
+  webhookTargets?: TargetPolicy;
+  /** Where built exports are kept (default: a directory under the system's temporary directory). */
+  exportDir?: string;
+  /** Bytes of built exports kept there (default 512 MiB). */
+  exportCacheBytes?: number;
+}
+
+export function createServices(store: Store, options: ServiceOptions = {}): Services {
   const reader = new RegistryReader(store);
   const history = new HistoryService(reader);
+  const files = new ExportFiles(
+    reader,
+    options.exportDir ?? join(tmpdir(), `optout-exports-${process.pid}`),
+    options.exportCacheBytes ?? 512 * 1_048_576,
+  );
   return {
     reader,
     platforms: new PlatformService(reader),
     history,
     events: new EventService(reader),
-    exports: new ExportService(reader, history),
+    exports: new ExportService(reader, history, files),
     writes: new WriteService(store),
     keys: new KeyService(store),
-    webhooks: new WebhookSubscriptionService(store, webhookTargets),
+    webhooks: new WebhookSubscriptionService(store, options.webhookTargets ?? { allowHttp: false, allowPrivate: false }),
   };
 }

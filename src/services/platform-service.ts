@@ -1,6 +1,8 @@
+import type { SummaryRow } from '../db/repository.js';
 import { narrowToDate, todayUtc } from '../domain/effective.js';
 import { withEvidence } from '../domain/evidence.js';
 import { resolveOptOut } from '../domain/resolve.js';
+import { type ListAnswer, type ListSummary, listAnswer } from '../domain/summaries.js';
 import { badRequest } from '../errors.js';
 import type { DefaultState, Device } from '../schemas/common.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
@@ -42,6 +44,32 @@ export function platformRecord(doc: PlatformDocument, revision: { version: numbe
   return { ...withEvidence(at ? narrowToDate(doc, at) : doc), revision, at: at ?? null };
 }
 
+export type ListItem = ReturnType<typeof listItem>;
+
+/** A list item: the platform's derived summary with its answer for the list's region and day. */
+export function listItem(row: Omit<SummaryRow, 'summary' | 'resolution'>, summary: ListSummary, answer: ListAnswer) {
+  return {
+    slug: row.slug,
+    name: summary.name,
+    owner: summary.owner,
+    homepage: summary.homepage,
+    category: row.category,
+    status: row.status,
+    lastVerified: row.lastVerified,
+    trainingByDefault: answer.trainingByDefault,
+    evidence: answer.evidence,
+    defaultStates: answer.defaultStates,
+    devices: summary.devices,
+    settingCount: summary.settingCount,
+    revision: { version: row.version, recordedAt: row.recordedAt },
+  };
+}
+
+/** Platforms one list statement examines at most (see `list`). */
+const LIST_WINDOW = 500;
+
+export const yieldToEventLoop = () => new Promise<void>((done) => setImmediate(done));
+
 /** Platform reads: one record, lists, and the resolved opt-out answer. */
 export class PlatformService {
   constructor(private readonly reader: RegistryReader) {}
@@ -67,60 +95,42 @@ export class PlatformService {
     }
     const version = await this.reader.resolveVersion(cursor?.v ?? query.version);
     const at = query.at ?? todayUtc();
-    const needsDocument =
-      query.region !== undefined || query.device !== undefined || query.defaultState !== undefined || query.verifiedBefore !== undefined;
-    const items: {
-      doc: PlatformDocument;
-      revisionVersion: number;
-      answer: ReturnType<typeof resolveOptOut>;
-      states: DefaultState[];
-      devices: Device[];
-    }[] = [];
+    // Filters are SQL on derived columns (defaultState, which depends on the region and day asked
+    // for, is resolved here from each platform's small resolution input). A filter few platforms
+    // match would make one statement scan the whole registry, so the scan goes a window of
+    // LIST_WINDOW platforms at a time and yields between windows: no statement holds the event
+    // loop for long, however large the registry or rare the match.
+    const data: ListItem[] = [];
     let after = cursor ? String(cursor.k) : '';
     let more = false;
-    const batch = Math.max(query.limit + 1, needsDocument ? 256 : 0);
     outer: for (;;) {
-      const rows = await this.reader.store.list({
+      const through = await this.reader.store.slugWindow(version, after, LIST_WINDOW);
+      if (through === undefined) break;
+      // Without a filter applied here, SQL can stop at the rows the page still needs (plus one, to know there are more).
+      const needed = query.defaultState === undefined ? query.limit + 1 - data.length : undefined;
+      const rows = await this.reader.store.listSummaries({
         version,
         afterSlug: after,
+        throughSlug: through,
         category: query.category,
         status: query.status,
         q: query.q?.toLowerCase(),
-        limit: batch,
+        device: query.device,
+        verifiedBefore: query.verifiedBefore,
+        limit: needed,
       });
-      for (const rev of rows) {
-        after = rev.slug;
-        const doc = this.reader.document(rev);
-        if (query.verifiedBefore !== undefined && !(doc.lastVerified < query.verifiedBefore)) continue;
-        const answer = resolveOptOut(doc, { region: query.region ?? null, device: null, at });
-        const states = [...new Set(answer.settings.map((s) => s.defaultState).filter((s): s is DefaultState => s !== null))];
-        const devices = [...new Set(doc.settings.flatMap((s) => s.paths.map((p) => p.device)))];
-        if (query.defaultState && !states.includes(query.defaultState)) continue;
-        if (query.device && !devices.includes(query.device)) continue;
-        if (items.length === query.limit) {
+      for (const row of rows) {
+        const answer = listAnswer(this.reader.resolutionInput(row), query.region ?? null, at);
+        if (query.defaultState && !answer.defaultStates.includes(query.defaultState)) continue;
+        if (data.length === query.limit) {
           more = true;
           break outer;
         }
-        items.push({ doc, revisionVersion: rev.version, answer, states, devices });
+        data.push(listItem(row, this.reader.listSummary(row), answer));
       }
-      if (rows.length < batch) break;
+      after = needed !== undefined && rows.length === needed ? rows[rows.length - 1]!.slug : through;
+      await yieldToEventLoop();
     }
-    const recordedAt = await this.reader.recordedAt(items.map((i) => i.revisionVersion));
-    const data = items.map(({ doc, revisionVersion, answer, states, devices }) => ({
-      slug: doc.slug,
-      name: doc.name,
-      owner: doc.owner,
-      homepage: doc.homepage,
-      category: doc.category,
-      status: doc.status,
-      lastVerified: doc.lastVerified,
-      trainingByDefault: answer.trainingByDefault,
-      evidence: answer.evidence,
-      defaultStates: states,
-      devices,
-      settingCount: doc.settings.length,
-      revision: { version: revisionVersion, recordedAt: recordedAt.get(revisionVersion) ?? '' },
-    }));
     const last = data[data.length - 1];
     return {
       data,

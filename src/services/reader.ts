@@ -1,10 +1,13 @@
 import { LRUCache } from 'lru-cache';
-import type { RevisionRow, Store } from '../db/repository.js';
+import type { RevisionRow, Store, SummaryRow } from '../db/repository.js';
+import type { ListSummary } from '../domain/summaries.js';
 import { notFound, ProblemError } from '../errors.js';
 import type { PlatformDocument } from '../schemas/platform.js';
 
 /** Parsed documents kept in memory, bounded by the length of their JSON text (parsed objects take a few times that). */
-const MAX_PARSED_JSON_BYTES = 8 * 1024 * 1024;
+const MAX_PARSED_JSON_BYTES = 4 * 1024 * 1024;
+/** The same for the derived summary columns lists read (see `listSummary`). */
+const MAX_PARSED_DERIVED_BYTES = 2 * 1024 * 1024;
 
 /**
  * What every read needs: the version to answer at, the revision in force, and its parsed document.
@@ -15,6 +18,12 @@ const MAX_PARSED_JSON_BYTES = 8 * 1024 * 1024;
 export class RegistryReader {
   private readonly parsed = new LRUCache<string, { doc: PlatformDocument; bytes: number }>({
     maxSize: MAX_PARSED_JSON_BYTES,
+    sizeCalculation: (entry) => Math.max(1, entry.bytes),
+  });
+
+  /** Parsed derived columns: small (a few hundred bytes each), so a budget keeps a large registry's lists warm. */
+  private readonly parsedDerived = new LRUCache<string, { value: unknown; bytes: number }>({
+    maxSize: MAX_PARSED_DERIVED_BYTES,
     sizeCalculation: (entry) => Math.max(1, entry.bytes),
   });
 
@@ -62,6 +71,24 @@ export class RegistryReader {
     const doc = JSON.parse(rev.document) as PlatformDocument;
     this.parsed.set(key, { doc, bytes: rev.document.length });
     return doc;
+  }
+
+  /** The list summary of a revision's row (parsed once per revision, bounded like documents). */
+  listSummary(row: Pick<SummaryRow, 'slug' | 'version' | 'summary'>): ListSummary {
+    return this.derived(`s|${row.slug}@${row.version}`, row.summary) as ListSummary;
+  }
+
+  /** The part of a revision's document that resolving its opt-out answer reads. */
+  resolutionInput(row: Pick<SummaryRow, 'slug' | 'version' | 'resolution'>): PlatformDocument {
+    return this.derived(`r|${row.slug}@${row.version}`, row.resolution) as PlatformDocument;
+  }
+
+  private derived(key: string, text: string): unknown {
+    const hit = this.parsedDerived.get(key);
+    if (hit) return hit.value;
+    const value = JSON.parse(text) as unknown;
+    this.parsedDerived.set(key, { value, bytes: text.length });
+    return value;
   }
 
   /** Every platform document at a version, keyed by slug (the object change-feed patches apply to). */

@@ -80,6 +80,8 @@ export function changeMessage(header: string | undefined): string {
   return message;
 }
 
+const BACKFILL_BATCH = 500;
+
 interface Planned {
   revisions: PlannedRevision[];
   changeSet?: ChangeSetRow;
@@ -181,6 +183,22 @@ export class WriteService {
     });
     this.notify(version);
     return version;
+  }
+
+  /**
+   * Derives the list and timeline data of revisions written before those columns existed, in units
+   * of work of BACKFILL_BATCH revisions under the write lock; returns how many it derived.
+   */
+  async backfillDerived(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const filled = await this.store.write(async (tx) => {
+        await tx.lockHead();
+        return tx.backfillDerived(BACKFILL_BATCH);
+      });
+      total += filled;
+      if (filled < BACKFILL_BATCH) return total;
+    }
   }
 
   private async run(

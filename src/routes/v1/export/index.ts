@@ -1,24 +1,84 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ProblemError } from '../../../errors.js';
+import { IMMUTABLE, matchesIfNoneMatch, REVALIDATE } from '../../../plugins/caching.js';
 import { ExportQuery } from '../../../schemas/queries.js';
 import { ExportDocument } from '../../../schemas/responses.js';
-import { cacheKey, isPinned, problems, READ_ERRORS } from '../common.js';
+import { isPinned, problems, READ_ERRORS } from '../common.js';
+
+/** Whether the client takes gzip (RFC 9110 Accept-Encoding; `q=0` refuses it). */
+export function acceptsGzip(request: FastifyRequest): boolean {
+  const header = request.headers['accept-encoding'];
+  if (typeof header !== 'string') return false;
+  return header.split(',').some((part) => {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    if (name?.trim() !== 'gzip' && name?.trim() !== '*') return false;
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    return q === undefined || Number(q) > 0;
+  });
+}
 
 export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
+  // Exports are the one public read whose body is megabytes: each response holds a socket, a file
+  // and (for clients without gzip) an inflater for as long as the client takes to read it. Past
+  // EXPORT_CONCURRENCY of them, the excess gets 503 + Retry-After at once, rather than letting a
+  // client that keeps many exports in flight take the instance's memory and thread pool from
+  // everyone else. Cheap reads are never behind them: building an export yields to the event loop
+  // every few hundred platforms, and sending it is streamed from a file (see ExportFiles).
+  let inFlight = 0;
+  const limit = app.config.EXPORT_CONCURRENCY;
+
   app.get(
     '/',
     {
       schema: {
         operationId: 'exportRegistry',
         summary: 'The whole registry as one document',
-        description: 'Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it.',
+        description:
+          'Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent gzip-encoded to clients that accept it. When too many exports are being sent, answers 503 with Retry-After.',
         tags: ['Registry'],
         querystring: ExportQuery,
         response: { 200: ExportDocument, ...problems(...READ_ERRORS) },
       },
     },
-    async (request, reply) =>
-      reply.sendCachedJson(await cacheKey(request, app.services), isPinned(request.query), () =>
-        app.services.exports.exportAt(request.query.version),
-      ),
+    async (request, typedReply) => {
+      // The body is a stream, which the 200 schema's type cannot describe (it documents what it carries).
+      const reply = typedReply as unknown as FastifyReply;
+      const version = await app.services.reader.resolveVersion(request.query.version);
+      // Derived from the version (what the content is); the gzip body is another representation, so its own tag.
+      const gzip = acceptsGzip(request);
+      const etag = `"export.${version}${gzip ? '.gz' : ''}"`;
+      reply
+        .header('etag', etag)
+        .header('vary', 'accept-encoding')
+        .header('cache-control', isPinned(request.query) ? IMMUTABLE : REVALIDATE);
+      if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      if (inFlight >= limit) {
+        throw new ProblemError(503, 'service-unavailable', `${limit} exports are being sent already; retry in a few seconds.`, {
+          headers: { 'retry-after': '5' },
+        });
+      }
+      inFlight++;
+      let released = false;
+      const release = () => {
+        if (!released) inFlight--;
+        released = true;
+      };
+      reply.raw.once('close', release);
+      try {
+        const file = await app.services.exports.file(version);
+        reply.type('application/json; charset=utf-8');
+        if (gzip) {
+          return reply.header('content-encoding', 'gzip').header('content-length', file.bytes).send(createReadStream(file.path));
+        }
+        return reply.send(pipeline(createReadStream(file.path), createGunzip(), () => {}));
+      } catch (error) {
+        release();
+        throw error;
+      }
+    },
   );
 };

@@ -1,0 +1,17 @@
+CREATE TABLE `platform_events` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`slug` text NOT NULL,
+	`event_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`sort_date` text NOT NULL,
+	`from_version` integer NOT NULL,
+	`until_version` integer,
+	`body` text NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `platform_events_sort_date` ON `platform_events` (`sort_date`);--> statement-breakpoint
+CREATE INDEX `platform_events_slug_open` ON `platform_events` (`slug`,`until_version`);--> statement-breakpoint
+ALTER TABLE `platform_revisions` ADD `last_verified` text DEFAULT '' NOT NULL;--> statement-breakpoint
+ALTER TABLE `platform_revisions` ADD `devices` text DEFAULT '' NOT NULL;--> statement-breakpoint
+ALTER TABLE `platform_revisions` ADD `summary` text DEFAULT '' NOT NULL;--> statement-breakpoint
+ALTER TABLE `platform_revisions` ADD `resolution` text DEFAULT '' NOT NULL;
