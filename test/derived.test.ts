@@ -110,8 +110,9 @@ describe('derived list and timeline data equal the document path', () => {
       for (const q of queries) {
         const params = new URLSearchParams({ ...(q as Record<string, string>), version: String(version) });
         const expected = timelineFromDocuments(docs, q);
+        // The largest page (200) holds the first 200 entries; the seed alone has more than that.
         const one = parse(EventList, await app.inject(`/v1/events?${params}&limit=200`));
-        expect(one.data, `v${version} ${params}`).toEqual(expected);
+        expect(one.data, `v${version} ${params}`).toEqual(expected.slice(0, 200));
         // Small pages put page edges inside runs of events sharing a date.
         expect(await allPages(app, `/v1/events?${params}&limit=3`, EventList), `paged v${version} ${params}`).toEqual(expected);
       }
@@ -152,6 +153,7 @@ describe('derived list and timeline data equal the document path', () => {
             status: d.status,
             lastVerified: d.lastVerified,
             trainingByDefault: answer.trainingByDefault,
+            evidence: answer.evidence,
             defaultStates: answer.defaultStates,
             settingCount: d.settings.length,
           }));
