@@ -4,6 +4,7 @@ import { diffDocuments } from '../src/domain/change-sets.js';
 import { Categories, type DefaultState, Devices } from '../src/schemas/common.js';
 import { PlatformDocument } from '../src/schemas/platform.js';
 import { loadSeedDocuments } from '../src/seed/files.js';
+import type { BenchDatabase } from './engine.js';
 
 /**
  * Synthetic registries for the scale benchmark, written through UnitOfWork.insertChangeSet (the
@@ -166,13 +167,13 @@ function updateDocument(doc: PlatformDocument, base: PlatformDocument, version: 
 
 /**
  * Builds a registry of `size.revisions` platform revisions over `size.platforms` platforms in a new
- * SQLite file at `path`, with the production pragmas (WAL, synchronous=FULL) and migrations.
+ * database (a SQLite file with the production pragmas, or a PostgreSQL database), migrated.
  */
-export async function generateRegistry(path: string, size: ScaleSize, seed = 1): Promise<GeneratedRegistry> {
+export async function generateRegistry(database: BenchDatabase, size: ScaleSize, seed = 1): Promise<GeneratedRegistry> {
   const started = performance.now();
   const r = rng(seed);
   const base = template();
-  const store = new SqliteStore(path);
+  const store = await database.open();
   const docs: PlatformDocument[] = [];
   const createChangeSets = Math.ceil(size.platforms / PER_CHANGE_SET);
   const versions = createChangeSets + Math.ceil((size.revisions - size.platforms) / PER_CHANGE_SET);
@@ -231,7 +232,7 @@ export async function generateRegistry(path: string, size: ScaleSize, seed = 1):
     });
   }
   // Fold the WAL into the main file so its size is the database's size, then let go of it.
-  store.rawWriter.pragma('wal_checkpoint(TRUNCATE)');
+  if (store instanceof SqliteStore) store.rawWriter.pragma('wal_checkpoint(TRUNCATE)');
   await store.close();
   return {
     revisions: written,

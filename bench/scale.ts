@@ -1,10 +1,10 @@
-import { rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { SqliteStore } from '../src/db/sqlite-store.js';
 import { Categories } from '../src/schemas/common.js';
 import { encodeCursor } from '../src/services/cursor.js';
 import { createServices } from '../src/services/index.js';
+import { type BenchDatabase, benchDatabase, ENGINE } from './engine.js';
 import {
   build,
   environment,
@@ -148,8 +148,8 @@ function workload(g: GeneratedRegistry, r: Rng, count: number, seen: Set<string>
  * in this process, on the file with the production pragmas (WAL, synchronous=FULL), so each one
  * is locked, planned, diffed, written, audited and fsynced before the next starts.
  */
-async function measureWrites(path: string, g: GeneratedRegistry, r: Rng): Promise<SizeResult['writes']> {
-  const store = new SqliteStore(path);
+async function measureWrites(database: BenchDatabase, g: GeneratedRegistry, r: Rng): Promise<SizeResult['writes']> {
+  const store = await database.open();
   const { writes } = createServices(store);
   const samples: number[] = [];
   const started = performance.now();
@@ -292,12 +292,12 @@ async function noisyNeighbour(
 }
 
 async function measureSize(size: ScaleSize, dir: string): Promise<SizeResult> {
-  const path = join(dir, `registry-${size.revisions}.sqlite`);
-  const label = `${fmtInt(size.revisions)} revisions / ${fmtInt(size.platforms)} platforms`;
+  const database = await benchDatabase(dir, `registry-${size.revisions}`);
+  const label = `${fmtInt(size.revisions)} revisions / ${fmtInt(size.platforms)} platforms on ${ENGINE}`;
   console.log(`\n${label}: generating…`);
-  const g = await generateRegistry(path, size);
+  const g = await generateRegistry(database, size);
   const loopFile = join(dir, `loop-${size.revisions}.json`);
-  const databaseBytes = statSync(path).size;
+  const databaseBytes = await database.bytes();
   console.log(`  ${fmtInt(g.versions)} versions in ${(g.generateMs / 1000).toFixed(1)} s, ${fmtMb(databaseBytes)} MB`);
 
   let server: RegistryServer | undefined;
@@ -306,7 +306,7 @@ async function measureSize(size: ScaleSize, dir: string): Promise<SizeResult> {
     // Each start stops the previous server; the last one stays up for the reads.
     const restart = async () => {
       await server?.proc.stop();
-      server = await startRegistry(path, {}, { loopStatsFile: loopFile });
+      server = await startRegistry(database.env.DATABASE_PATH ?? ':memory:', database.env, { loopStatsFile: loopFile });
       return server;
     };
     const {
@@ -369,7 +369,7 @@ async function measureSize(size: ScaleSize, dir: string): Promise<SizeResult> {
 
     const { otherCores: writesOther, ...writes } = await measureQuietly('writes', async () => {
       const meter = foreignLoad([]);
-      const measured = await measureWrites(path, g, r);
+      const measured = await measureWrites(database, g, r);
       return { ...measured, otherCores: meter.stop() };
     });
     console.log(`  writes ${fmtInt(writes.perSecond)} durable change sets/s (p50 ${fmtMs(writes.latencyMs.p50)} ms)`);
@@ -392,7 +392,8 @@ async function measureSize(size: ScaleSize, dir: string): Promise<SizeResult> {
   } finally {
     await server?.proc.stop();
     // A million revisions take gigabytes: free each size's disk before building the next.
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    const path = database.env.DATABASE_PATH;
+    if (path) for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
   }
 }
 
@@ -522,8 +523,9 @@ runMain(async () => {
   ];
   printTargets(targets);
 
-  const file = writeResults('scale', 'scale-latest.json', {
+  const file = writeResults(`scale-${ENGINE}`, `scale-${ENGINE}-latest.json`, {
     kind: 'scale',
+    engine: ENGINE,
     timestamp: new Date().toISOString(),
     quick: QUICK,
     settings: {

@@ -61,8 +61,8 @@ describe('benchmarks (quick smoke run)', () => {
   it('npm run bench:scale completes and writes every size', { timeout: 300_000 }, async () => {
     const { code, output } = await runQuick('scale.ts');
     expect(code, output).toBe(0);
-    const result = resultFile('scale');
-    expect(result).toMatchObject({ kind: 'scale', quick: true });
+    const result = resultFile('scale-sqlite');
+    expect(result).toMatchObject({ kind: 'scale', engine: 'sqlite', quick: true });
     const sizes = result.sizes as {
       revisions: number;
       versions: number;
