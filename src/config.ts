@@ -36,6 +36,16 @@ const ConfigSchema = z.object({
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   /** Hours a stored Idempotency-Key response is kept (a retry after that is a new request). */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).default(48),
+  /**
+   * The address clients reach this API at (scheme, host, optional path prefix), used for absolute links
+   * such as those in the Atom feeds. Links are never built from request headers (Host,
+   * X-Forwarded-Host): a client controls those, and a shared cache would keep what one of them sent.
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL such as https://registry.example.org' })
+    .refine((v) => !/[?#]/.test(v), 'must not have a query or fragment')
+    .default('http://localhost:3000')
+    .transform((v) => v.replace(/\/+$/, '')),
   /** Whether to load `seed/` into an empty registry on start. */
   SEED: z
     .enum(['true', 'false'])

@@ -4,6 +4,7 @@ import { type FieldError, notFound, ProblemError, unprocessable } from '../error
 import type { Operation } from '../schemas/changes.js';
 import { PlatformDocument } from '../schemas/platform.js';
 import { withoutEvidence } from './evidence.js';
+import { xmlUnsafeStrings } from './xml-text.js';
 
 export type JsonPatch = fastJsonPatch.Operation[];
 
@@ -128,6 +129,15 @@ export function planChangeSet(
               locate(index, 'patch'),
               `once the ${{ retire: 'retirement', patch: 'merge patch', addEvent: 'event and its patch' }[operation.op]} is applied, the record's field `,
             )),
+      );
+      return;
+    }
+    // JSON carries any character, but pages and feeds built from records may be XML: refuse what XML cannot carry.
+    const unsafe = xmlUnsafeStrings(parsed.data);
+    if (unsafe.length > 0) {
+      const at = locate(index, operation.op === 'put' ? 'platform' : 'patch');
+      errors.push(
+        ...unsafe.map((u) => ({ field: [at, ...u.path].join('.'), message: `must not contain control characters (found ${u.problem})` })),
       );
       return;
     }

@@ -2,19 +2,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { inBody } from '../../../domain/change-sets.js';
+import { xmlUnsafeCharacter } from '../../../domain/xml-text.js';
+import { badRequest } from '../../../errors.js';
 import { AuditList, EventWriteRequest, PlatformWriteResult, RevertRequest, WriteHeaders, WriteResult } from '../../../schemas/admin.js';
+import type { Operation } from '../../../schemas/changes.js';
 import { ChangeSetRequest, MergePatch } from '../../../schemas/changes.js';
 import { PlatformInput } from '../../../schemas/platform.js';
 import { ChangeParams, CursorParam, LimitParam, SlugParams } from '../../../schemas/queries.js';
 import { decodeCursor, encodeCursor } from '../../../services/cursor.js';
-import {
-  changeMessage,
-  parseIfMatch,
-  type Preconditions,
-  type WriteContext,
-  type WriteOutcome,
-} from '../../../services/write-service.js';
-import type { Operation } from '../../../schemas/changes.js';
+import { changeMessage, type Preconditions, parseIfMatch, type WriteContext, type WriteOutcome } from '../../../services/write-service.js';
 import { problems } from '../common.js';
 import { auditPlugin } from './audit.js';
 
@@ -39,6 +35,22 @@ function context(request: FastifyRequest, body: unknown): WriteContext {
       body ?? null,
     ]),
   };
+}
+
+/**
+ * The X-Change-Message header, decoded; refused when it holds characters XML cannot carry, since every
+ * message is republished in the Atom feeds (and one such character would make them unparseable).
+ */
+function headerMessage(request: FastifyRequest): string {
+  const message = changeMessage(request.headers['x-change-message'] as string | undefined);
+  const unsafe = xmlUnsafeCharacter(message);
+  if (unsafe) {
+    throw badRequest(
+      'The change message contains a control character that XML (and so the Atom feeds) cannot carry. Remove it and retry.',
+      [{ field: 'header.x-change-message', message: `must not contain control characters (found ${unsafe})` }],
+    );
+  }
+  return message;
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, out: WriteOutcome) {
@@ -109,8 +121,10 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
-        op: 'put', slug: request.params.slug, platform: request.body,
+      platformWrite(request, reply, request.params.slug, headerMessage(request), {
+        op: 'put',
+        slug: request.params.slug,
+        platform: request.body,
       }),
   );
 
@@ -133,8 +147,10 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
-        op: 'patch', slug: request.params.slug, patch: request.body,
+      platformWrite(request, reply, request.params.slug, headerMessage(request), {
+        op: 'patch',
+        slug: request.params.slug,
+        patch: request.body,
       }),
   );
 
@@ -155,8 +171,9 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
-        op: 'retire', slug: request.params.slug,
+      platformWrite(request, reply, request.params.slug, headerMessage(request), {
+        op: 'retire',
+        slug: request.params.slug,
       }),
   );
 
