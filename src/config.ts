@@ -30,8 +30,21 @@ const ConfigSchema = z.object({
     .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
-  /** Milliseconds a request may take before the server gives up on it. */
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /**
+   * Timeouts of the HTTP server, so idle or slow clients cannot hold connections open for ever (a few
+   * thousand silent sockets would otherwise exhaust file descriptors). Each is in milliseconds.
+   * HEADERS_TIMEOUT_MS: time from connecting (or the end of the previous request on a kept-alive
+   * connection) until the request's headers are complete; a silent or slow client gets 408 and is closed.
+   */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Time to receive a whole request, headers and body; 408 after it. At least HEADERS_TIMEOUT_MS. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** How long a kept-alive connection may sit idle between requests; keep it above a load balancer's idle timeout. */
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(72_000),
+  /** Inactivity on a socket (nothing read or written, e.g. a client that stopped reading a response) before it is closed. */
+  CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  /** Largest request head (request line and headers) accepted, in bytes; a larger one gets 431. */
+  MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
   /** Days audit rows are kept; older ones are deleted hourly. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   /** Hours a stored Idempotency-Key response is kept (a retry after that is a new request). */
@@ -53,11 +66,18 @@ const ConfigSchema = z.object({
     .transform((v) => v === 'true'),
 });
 
+const CheckedConfig = ConfigSchema.superRefine((c, ctx) => {
+  // Node refuses a headers timeout longer than the request timeout, and it would be meaningless.
+  if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: `must not exceed REQUEST_TIMEOUT_MS (${c.REQUEST_TIMEOUT_MS})` });
+  }
+});
+
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Parses the environment once; a bad variable stops start-up with a message naming it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = CheckedConfig.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
     throw new Error(`Invalid configuration in the environment:\n${lines.join('\n')}`);
