@@ -19,6 +19,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(600),
   /** Admin requests a client may make per minute; 0 turns it off. */
   ADMIN_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(60),
+  /** Requests to /healthz and /readyz a client may make per minute, a budget of their own; 0 turns it off. */
+  HEALTH_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(300),
   /** Failed authentications a client may make per minute before it gets 429s; 0 turns it off. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(10),
   /** Event-loop delay (ms) above which the server sheds load with 503; 0 turns it off. */
@@ -86,5 +88,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), LOG_LEVEL: 'silent', RATE_LIMIT_MAX: 0, ADMIN_RATE_LIMIT_MAX: 0, AUTH_FAILURE_LIMIT: 0, ...overrides };
+  return {
+    ...loadConfig({}),
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: 0,
+    ADMIN_RATE_LIMIT_MAX: 0,
+    HEALTH_RATE_LIMIT_MAX: 0,
+    AUTH_FAILURE_LIMIT: 0,
+    ...overrides,
+  };
 }
