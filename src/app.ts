@@ -82,7 +82,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setSerializerCompiler(serializerCompiler);
 
   const store = await openStore(config);
-  const services = createServices(store);
+  const services = createServices(store, config.CURSOR_SECRET);
   try {
     if (config.SEED && options.seedDir !== false) {
       const version = await seedIfEmpty(services.writes, options.seedDir);

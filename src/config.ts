@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The cursor secret outside production: public (it is in the source), so it only keeps cursors well-formed. */
+export const DEVELOPMENT_CURSOR_SECRET = 'development-only: set CURSOR_SECRET in production';
+
 const Port = z.coerce.number().int().min(0).max(65535);
 
 const ConfigSchema = z.object({
@@ -61,6 +64,13 @@ const ConfigSchema = z.object({
     .refine((v) => !/[?#]/.test(v), 'must not have a query or fragment')
     .default('http://localhost:3000')
     .transform((v) => v.replace(/\/+$/, '')),
+  /**
+   * Signs list cursors, so a cursor works only for the list and filters that issued it. Every instance
+   * behind one load balancer needs the same value (any random string of 32+ characters). Required when
+   * NODE_ENV=production; elsewhere a fixed development value is used, with which anyone can forge cursors.
+   */
+  CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').default(DEVELOPMENT_CURSOR_SECRET),
+  NODE_ENV: z.string().optional(),
   /** Whether to load `seed/` into an empty registry on start. */
   SEED: z
     .enum(['true', 'false'])
@@ -69,6 +79,13 @@ const ConfigSchema = z.object({
 });
 
 const CheckedConfig = ConfigSchema.superRefine((c, ctx) => {
+  if (c.NODE_ENV === 'production' && c.CURSOR_SECRET === DEVELOPMENT_CURSOR_SECRET) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CURSOR_SECRET'],
+      message: 'is required when NODE_ENV=production (the same value on every instance)',
+    });
+  }
   // Node refuses a headers timeout longer than the request timeout, and it would be meaningless.
   if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) {
     ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: `must not exceed REQUEST_TIMEOUT_MS (${c.REQUEST_TIMEOUT_MS})` });

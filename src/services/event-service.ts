@@ -1,9 +1,10 @@
+import { z } from 'zod';
 import { eventDate } from '../domain/effective.js';
 import { withEvidence } from '../domain/evidence.js';
 import { notFound } from '../errors.js';
 import type { EventKind } from '../schemas/common.js';
 import type { PlatformDocument } from '../schemas/platform.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import type { CursorCodec, CursorScope } from './cursor.js';
 import type { RegistryReader } from './reader.js';
 
 export interface EventsQuery {
@@ -18,10 +19,15 @@ export interface EventsQuery {
 
 /** The policy timeline across platforms. */
 export class EventService {
-  constructor(private readonly reader: RegistryReader) {}
+  constructor(
+    private readonly reader: RegistryReader,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   async events(query: EventsQuery) {
-    const cursor = decodeCursor(query.cursor);
+    const { platform, kind, since, until } = query;
+    const scope: CursorScope = { endpoint: 'GET /v1/events', filters: { platform, kind, since, until } };
+    const cursor = this.cursors.decode(query.cursor, scope, z.int().min(1), query.version);
     const version = await this.reader.resolveVersion(cursor?.v ?? query.version);
     let docs: PlatformDocument[];
     if (query.platform) {
@@ -47,11 +53,11 @@ export class EventService {
           (!query.until || (e.date !== null && e.date <= query.until)),
       )
       .sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '') || a.platform.localeCompare(b.platform) || a.id.localeCompare(b.id));
-    const offset = cursor ? Number(cursor.k) : 0;
+    const offset = cursor?.k ?? 0;
     const data = all.slice(offset, offset + query.limit);
     return {
       data,
-      nextCursor: offset + query.limit < all.length ? encodeCursor({ v: version, k: offset + query.limit }) : null,
+      nextCursor: offset + query.limit < all.length ? this.cursors.encode(scope, { v: version, k: offset + query.limit }) : null,
       asOf: { version, at: null },
     };
   }

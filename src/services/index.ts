@@ -1,4 +1,5 @@
 import type { Store } from '../db/repository.js';
+import { CursorCodec } from './cursor.js';
 import { EventService } from './event-service.js';
 import { ExportService } from './export-service.js';
 import { HistoryService } from './history-service.js';
@@ -16,16 +17,20 @@ export interface Services {
   exports: ExportService;
   writes: WriteService;
   keys: KeyService;
+  /** Signs and checks list cursors; shared by every list, including the admin audit log. */
+  cursors: CursorCodec;
 }
 
-export function createServices(store: Store): Services {
+export function createServices(store: Store, cursorSecret: string): Services {
   const reader = new RegistryReader(store);
-  const history = new HistoryService(reader);
+  const cursors = new CursorCodec(cursorSecret);
+  const history = new HistoryService(reader, cursors);
   return {
     reader,
-    platforms: new PlatformService(reader),
+    cursors,
+    platforms: new PlatformService(reader, cursors),
     history,
-    events: new EventService(reader),
+    events: new EventService(reader, cursors),
     exports: new ExportService(reader, history),
     writes: new WriteService(store),
     keys: new KeyService(store),

@@ -1,10 +1,10 @@
-import { todayUtc, narrowToDate } from '../domain/effective.js';
+import { z } from 'zod';
+import { narrowToDate, todayUtc } from '../domain/effective.js';
 import { withEvidence } from '../domain/evidence.js';
 import { resolveOptOut } from '../domain/resolve.js';
-import { badRequest } from '../errors.js';
 import type { DefaultState, Device } from '../schemas/common.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import type { CursorCodec, CursorScope } from './cursor.js';
 import type { RegistryReader } from './reader.js';
 
 export interface ReadScope {
@@ -44,7 +44,10 @@ export function platformRecord(doc: PlatformDocument, revision: { version: numbe
 
 /** Platform reads: one record, lists, and the resolved opt-out answer. */
 export class PlatformService {
-  constructor(private readonly reader: RegistryReader) {}
+  constructor(
+    private readonly reader: RegistryReader,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   async get(slug: string, scope: ReadScope): Promise<PlatformRecord> {
     const version = await this.reader.resolveVersion(scope.version);
@@ -59,18 +62,24 @@ export class PlatformService {
   }
 
   async list(query: ListPlatformsQuery) {
-    const cursor = decodeCursor(query.cursor);
-    if (cursor && query.version !== undefined && cursor.v !== query.version) {
-      throw badRequest('The cursor was issued for another registry version than `version`.', [
-        { field: 'query.cursor', message: `belongs to version ${cursor.v}, not ${query.version}` },
-      ]);
-    }
+    const { category, status, q, region, device, defaultState, verifiedBefore, at: atParam } = query;
+    const scope: CursorScope = {
+      endpoint: 'GET /v1/platforms',
+      filters: { category, status, q, region, device, defaultState, verifiedBefore, at: atParam },
+    };
+    const cursor = this.cursors.decode(query.cursor, scope, z.string().min(1), query.version);
     const version = await this.reader.resolveVersion(cursor?.v ?? query.version);
     const at = query.at ?? todayUtc();
     const needsDocument =
       query.region !== undefined || query.device !== undefined || query.defaultState !== undefined || query.verifiedBefore !== undefined;
-    const items: { doc: PlatformDocument; revisionVersion: number; answer: ReturnType<typeof resolveOptOut>; states: DefaultState[]; devices: Device[] }[] = [];
-    let after = cursor ? String(cursor.k) : '';
+    const items: {
+      doc: PlatformDocument;
+      revisionVersion: number;
+      answer: ReturnType<typeof resolveOptOut>;
+      states: DefaultState[];
+      devices: Device[];
+    }[] = [];
+    let after = cursor?.k ?? '';
     let more = false;
     const batch = Math.max(query.limit + 1, needsDocument ? 256 : 0);
     outer: for (;;) {
@@ -118,7 +127,7 @@ export class PlatformService {
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: more && last ? encodeCursor({ v: version, k: last.slug }) : null,
+      nextCursor: more && last ? this.cursors.encode(scope, { v: version, k: last.slug }) : null,
       // The answers are resolved for `at`, today when not given: say which day.
       asOf: { version, at },
     };

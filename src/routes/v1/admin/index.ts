@@ -9,7 +9,6 @@ import type { Operation } from '../../../schemas/changes.js';
 import { ChangeSetRequest, MergePatch } from '../../../schemas/changes.js';
 import { PlatformInput } from '../../../schemas/platform.js';
 import { ChangeParams, CursorParam, LimitParam, SlugParams } from '../../../schemas/queries.js';
-import { decodeCursor, encodeCursor } from '../../../services/cursor.js';
 import { changeMessage, type Preconditions, parseIfMatch, type WriteContext, type WriteOutcome } from '../../../services/write-service.js';
 import { problems } from '../common.js';
 import { auditPlugin } from './audit.js';
@@ -243,14 +242,15 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const cursor = decodeCursor(request.query.cursor);
+      const scope = { endpoint: 'GET /v1/admin/audit', filters: {} };
+      const cursor = app.services.cursors.decode(request.query.cursor, scope, z.int().min(1));
       await app.flushAudit();
-      const rows = await app.store.auditPage(cursor ? Number(cursor.k) : Number.MAX_SAFE_INTEGER, request.query.limit + 1);
+      const rows = await app.store.auditPage(cursor?.k ?? Number.MAX_SAFE_INTEGER, request.query.limit + 1);
       const data = rows.slice(0, request.query.limit) as z.infer<typeof AuditList>['data'];
       const last = data[data.length - 1];
       return reply.header('cache-control', 'no-store').send({
         data,
-        nextCursor: rows.length > request.query.limit && last ? encodeCursor({ v: 0, k: last.id }) : null,
+        nextCursor: rows.length > request.query.limit && last ? app.services.cursors.encode(scope, { v: 0, k: last.id }) : null,
         asOf: { version: await app.services.reader.currentVersion(), at: null },
       });
     },
