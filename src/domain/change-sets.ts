@@ -119,6 +119,20 @@ export function planChangeSet(
         next = { ...existing, status: 'retired' };
         break;
     }
+    // Bringing back a tombstone must be deliberate: only a write that names the revision it read.
+    if (
+      original?.document.status === 'retired' &&
+      (next as { status?: unknown })?.status === 'active' &&
+      operation.ifVersion === undefined
+    ) {
+      throw new ProblemError(
+        409,
+        'conflict',
+        `Operation ${index}: "${operation.slug}" is retired (since version ${original.version}); this write would make it active again. ` +
+          `To revive it, say so: send If-Match with its current ETag (from GET /v1/platforms/${operation.slug}) on PUT or PATCH, or "ifVersion": ${original.version} in a change set.`,
+        { extensions: { slug: operation.slug, currentVersion: original.version } },
+      );
+    }
     const parsed = PlatformDocument.safeParse(next);
     if (!parsed.success) {
       errors.push(
