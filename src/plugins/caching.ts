@@ -48,6 +48,14 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * ETags and 304s are done here rather than with @fastify/etag (no longer a dependency): that plugin
+ * hashes every response body on every request. Here the tag is derived from what identifies the
+ * content (a platform's revision) or computed once when a body enters the response cache, so a
+ * repeated request, answered 200 or 304, neither rebuilds nor rehashes the body; and the same code
+ * sets Cache-Control (immutable for version-pinned reads). The onSend hook below hashes only the
+ * few responses that do not come through the cache.
+ */
 export const cachingPlugin = fp(async (app: FastifyInstance) => {
   // Serialised responses, bounded by their bytes. Keys include the registry version (or pin one), so
   // an entry never goes stale; one body may take at most an eighth of the budget.
@@ -92,16 +100,15 @@ export const cachingPlugin = fp(async (app: FastifyInstance) => {
     },
   );
 
-  app.decorateReply(
-    'sendCachedJson',
-    function <T>(this: FastifyReply, key: string, pinned: boolean, compute: () => T | Promise<T>, options?: CacheOptions<T>) {
-      return send(this, key, pinned, 'application/json; charset=utf-8', async () => {
-        const value = await compute();
-        const body = bytes(JSON.stringify(value));
-        return { body, etag: options?.etag ? options.etag(value) : etagOf(body) };
-      });
-    },
-  );
+  app.decorateReply('sendCachedJson', function <
+    T,
+  >(this: FastifyReply, key: string, pinned: boolean, compute: () => T | Promise<T>, options?: CacheOptions<T>) {
+    return send(this, key, pinned, 'application/json; charset=utf-8', async () => {
+      const value = await compute();
+      const body = bytes(JSON.stringify(value));
+      return { body, etag: options?.etag ? options.etag(value) : etagOf(body) };
+    });
+  });
 
   // Every successful GET gets an ETag (computed here when a route did not set one) and a 304 when
   // the client already has it.

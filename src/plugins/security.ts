@@ -11,7 +11,7 @@ import { ProblemError } from '../errors.js';
 const isAdmin = (path: string) => path === '/v1/admin' || path.startsWith('/v1/admin/');
 const HEALTH = new Set(['/healthz', '/readyz']);
 
-const HELMET: HelmetOptions = {
+export const HELMET: HelmetOptions = {
   // The API serves JSON; the pages (/, /docs) need inline styles, and swagger-ui sets its own CSP.
   contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
   crossOriginResourcePolicy: { policy: 'cross-origin' },
