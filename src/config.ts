@@ -104,10 +104,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
+/**
+ * Tests: quiet, no rate limits, and no load shedding (a busy CI machine's lag, or the synchronous seeding
+ * of a fresh database, would otherwise turn random requests into 503s); tests of those set them.
+ */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({}),
     LOG_LEVEL: 'silent',
+    MAX_EVENT_LOOP_DELAY_MS: 0,
     RATE_LIMIT_MAX: 0,
     ADMIN_RATE_LIMIT_MAX: 0,
     HEALTH_RATE_LIMIT_MAX: 0,
