@@ -16,11 +16,20 @@ import { searchTextOf } from './repository.js';
 import * as sqliteTables from './schema.js';
 
 /**
+ * An exclusive upper bound for an integer column. Callers say "no bound" with Number.MAX_SAFE_INTEGER,
+ * which PostgreSQL refuses for a 32-bit `integer` column ("out of range"); every id and version fits below 2^31.
+ */
+const upTo = (n: number) => Math.min(n, 2_147_483_647);
+
+/**
  * The tables and database handle the queries are written against. The SQLite and PostgreSQL schemas
  * declare the same tables with the same row types, and drizzle renders each query in the dialect of
  * the handle it runs on, so one set of queries serves both; the types name SQLite's for brevity.
  */
-export type Tables = Pick<typeof sqliteTables, 'changeSets' | 'platforms' | 'platformRevisions' | 'apiKeys' | 'idempotencyKeys' | 'auditLog'>;
+export type Tables = Pick<
+  typeof sqliteTables,
+  'changeSets' | 'platforms' | 'platformRevisions' | 'apiKeys' | 'idempotencyKeys' | 'auditLog'
+>;
 // biome-ignore lint/suspicious/noExplicitAny: the handle is either dialect's database or transaction.
 export type AnyDb = BetterSQLite3Database<any>;
 
@@ -91,7 +100,7 @@ export class DrizzleRegistry implements UnitOfWork {
       .select({ revision: r, changeSet: c })
       .from(r)
       .innerJoin(c, eq(c.version, r.version))
-      .where(and(eq(r.slug, slug), lte(r.version, version), lt(r.version, beforeVersion)))
+      .where(and(eq(r.slug, slug), lte(r.version, version), lt(r.version, upTo(beforeVersion))))
       .orderBy(desc(r.version))
       .limit(limit);
   }
@@ -150,7 +159,12 @@ export class DrizzleRegistry implements UnitOfWork {
 
   async auditPage(beforeId: number, limit: number) {
     const a = this.t.auditLog;
-    return this.db.select().from(a).where(lt(a.id, beforeId)).orderBy(desc(a.id)).limit(limit);
+    return this.db
+      .select()
+      .from(a)
+      .where(lt(a.id, upTo(beforeId)))
+      .orderBy(desc(a.id))
+      .limit(limit);
   }
 
   async auditCount(): Promise<number> {
