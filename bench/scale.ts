@@ -1,8 +1,9 @@
 import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
+import { DEVELOPMENT_CURSOR_SECRET } from '../src/config.js';
 import { Categories } from '../src/schemas/common.js';
-import { encodeCursor } from '../src/services/cursor.js';
+import { CursorCodec } from '../src/services/cursor.js';
 import { createServices } from '../src/services/index.js';
 import { type BenchDatabase, benchDatabase, ENGINE } from './engine.js';
 import {
@@ -46,6 +47,7 @@ const SIZES: ScaleSize[] = [
   { revisions: 100_000, platforms: 10_000 },
   { revisions: 1_000_000, platforms: 10_000 },
 ].filter((s) => s.revisions <= envNumber('BENCH_SCALE_MAX', QUICK ? 10_000 : 1_000_000));
+const CURSORS = new CursorCodec(DEVELOPMENT_CURSOR_SECRET);
 const SAMPLES = envNumber('BENCH_SAMPLES', QUICK ? 60 : 400);
 const WRITES = envNumber('BENCH_WRITES', QUICK ? 30 : 500);
 const COLD_STARTS = envNumber('BENCH_COLD_STARTS', QUICK ? 1 : 3);
@@ -122,7 +124,13 @@ function workload(g: GeneratedRegistry, r: Rng, count: number, seen: Set<string>
     // the smallest registry has enough distinct URLs.
     filteredList: distinctUrls(
       count,
-      () => `/v1/platforms?category=${r.pick(Categories)}&limit=50&at=${day()}&cursor=${encodeCursor({ v: g.versions, k: slug() })}`,
+      () => {
+        const category = r.pick(Categories);
+        const at = day();
+        // Cursors are signed and bound to the list and its filters; the bench server runs with the development secret.
+        const cursor = CURSORS.encode({ endpoint: 'GET /v1/platforms', filters: { category, at } }, { v: g.versions, k: slug() });
+        return `/v1/platforms?category=${category}&limit=50&at=${at}&cursor=${cursor}`;
+      },
       seen,
     ),
     // The slow URLs of the issue: a device filter with a region, and timeline pages of any size.

@@ -8,7 +8,7 @@ import { openStore } from './db/open.js';
 import type { Store } from './db/repository.js';
 import { authPlugin } from './plugins/auth.js';
 import { cachingPlugin } from './plugins/caching.js';
-import { errorsPlugin, sendProblem } from './plugins/errors.js';
+import { clientErrorHandler, errorsPlugin, sendProblem } from './plugins/errors.js';
 import { securityPlugin } from './plugins/security.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { healthRoutes } from './routes/health.js';
@@ -74,7 +74,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             ...(options.logStream ? { stream: options.logStream } : {}),
           },
     bodyLimit: config.BODY_LIMIT,
+    // Deliberate timeouts: node's defaults leave a silent socket open for ever (no socket timeout)
+    // and check header and request timeouts only every 30 s.
+    connectionTimeout: config.CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.HEADERS_TIMEOUT_MS / 4))),
+      maxHeaderSize: config.MAX_HEADER_BYTES,
+    },
+    clientErrorHandler,
     // A hop count is accepted by fastify at run time though its types only name boolean and string.
     trustProxy: config.TRUST_PROXY as boolean | string,
     genReqId: () => crypto.randomUUID(),
@@ -94,6 +104,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     webhookTargets,
     exportDir: exportDirOf(config),
     exportCacheBytes: config.EXPORT_CACHE_MAX_BYTES,
+    cursorSecret: config.CURSOR_SECRET,
   });
   try {
     const filled = await services.writes.backfillDerived();
@@ -115,7 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         services.history,
         {
           policy: webhookTargets,
-          publicUrl: (config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ''),
+          publicUrl: config.PUBLIC_URL,
           timeoutMs: config.WEBHOOK_TIMEOUT_MS,
           retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
           retryCapMs: config.WEBHOOK_RETRY_CAP_MS,

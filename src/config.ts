@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The cursor secret outside production: public (it is in the source), so it only keeps cursors well-formed. */
+export const DEVELOPMENT_CURSOR_SECRET = 'development-only: set CURSOR_SECRET in production';
+
 const Port = z.coerce.number().int().min(0).max(65535);
 
 const ConfigSchema = z.object({
@@ -19,6 +22,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(600),
   /** Admin requests a client may make per minute; 0 turns it off. */
   ADMIN_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(60),
+  /** Requests to /healthz and /readyz a client may make per minute, a budget of their own; 0 turns it off. */
+  HEALTH_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(300),
   /** Failed authentications a client may make per minute before it gets 429s; 0 turns it off. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(10),
   /** Event-loop delay (ms) above which the server sheds load with 503; 0 turns it off. */
@@ -30,8 +35,21 @@ const ConfigSchema = z.object({
     .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
-  /** Milliseconds a request may take before the server gives up on it. */
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /**
+   * Timeouts of the HTTP server, so idle or slow clients cannot hold connections open for ever (a few
+   * thousand silent sockets would otherwise exhaust file descriptors). Each is in milliseconds.
+   * HEADERS_TIMEOUT_MS: time from connecting (or the end of the previous request on a kept-alive
+   * connection) until the request's headers are complete; a silent or slow client gets 408 and is closed.
+   */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Time to receive a whole request, headers and body; 408 after it. At least HEADERS_TIMEOUT_MS. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** How long a kept-alive connection may sit idle between requests; keep it above a load balancer's idle timeout. */
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(72_000),
+  /** Inactivity on a socket (nothing read or written, e.g. a client that stopped reading a response) before it is closed. */
+  CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  /** Largest request head (request line and headers) accepted, in bytes; a larger one gets 431. */
+  MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
   /** Days audit rows are kept; older ones are deleted hourly. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   /** Hours a stored Idempotency-Key response is kept (a retry after that is a new request). */
@@ -51,13 +69,28 @@ const ConfigSchema = z.object({
     .default(512 * 1_048_576),
   /** Export responses one instance sends at once; more get 503 with Retry-After. */
   EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  /**
+   * The address clients reach this API at (scheme, host, optional path prefix), used for absolute links
+   * such as those in the Atom feeds. Links are never built from request headers (Host,
+   * X-Forwarded-Host): a client controls those, and a shared cache would keep what one of them sent.
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL such as https://registry.example.org' })
+    .refine((v) => !/[?#]/.test(v), 'must not have a query or fragment')
+    .default('http://localhost:3000')
+    .transform((v) => v.replace(/\/+$/, '')),
+  /**
+   * Signs list cursors, so a cursor works only for the list and filters that issued it. Every instance
+   * behind one load balancer needs the same value (any random string of 32+ characters). Required when
+   * NODE_ENV=production; elsewhere a fixed development value is used, with which anyone can forge cursors.
+   */
+  CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').default(DEVELOPMENT_CURSOR_SECRET),
+  NODE_ENV: z.string().optional(),
   /** Whether to load `seed/` into an empty registry on start. */
   SEED: z
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
-  /** Absolute URL the registry is reached at, for links in webhook payloads; default http://HOST:PORT. */
-  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
   /** Whether this process runs the webhook delivery worker. */
   WEBHOOK_WORKER: z
     .enum(['true', 'false'])
@@ -88,11 +121,25 @@ const ConfigSchema = z.object({
   WEBHOOK_POLL_MS: z.coerce.number().int().min(1).default(1_000),
 });
 
+const CheckedConfig = ConfigSchema.superRefine((c, ctx) => {
+  if (c.NODE_ENV === 'production' && c.CURSOR_SECRET === DEVELOPMENT_CURSOR_SECRET) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CURSOR_SECRET'],
+      message: 'is required when NODE_ENV=production (the same value on every instance)',
+    });
+  }
+  // Node refuses a headers timeout longer than the request timeout, and it would be meaningless.
+  if (c.HEADERS_TIMEOUT_MS > c.REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: `must not exceed REQUEST_TIMEOUT_MS (${c.REQUEST_TIMEOUT_MS})` });
+  }
+});
+
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Parses the environment once; a bad variable stops start-up with a message naming it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = CheckedConfig.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
     throw new Error(`Invalid configuration in the environment:\n${lines.join('\n')}`);
@@ -100,12 +147,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
+/**
+ * Tests: quiet, no rate limits, and no load shedding (a busy CI machine's lag, or the synchronous seeding
+ * of a fresh database, would otherwise turn random requests into 503s); tests of those set them.
+ */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({}),
     LOG_LEVEL: 'silent',
+    MAX_EVENT_LOOP_DELAY_MS: 0,
     RATE_LIMIT_MAX: 0,
     ADMIN_RATE_LIMIT_MAX: 0,
+    HEALTH_RATE_LIMIT_MAX: 0,
     AUTH_FAILURE_LIMIT: 0,
     WEBHOOK_WORKER: false,
     ...overrides,

@@ -17,6 +17,8 @@ export type ProblemCode =
   | 'idempotency-key-reused'
   | 'unsupported-media-type'
   | 'payload-too-large'
+  | 'request-timeout'
+  | 'headers-too-large'
   | 'rate-limited'
   | 'service-unavailable'
   | 'internal';
@@ -33,6 +35,8 @@ const TITLES: Record<ProblemCode, string> = {
   'idempotency-key-reused': 'Idempotency key reused with a different request',
   'unsupported-media-type': 'Unsupported media type',
   'payload-too-large': 'Request body too large',
+  'request-timeout': 'Request timeout',
+  'headers-too-large': 'Request headers too large',
   'rate-limited': 'Too many requests',
   'service-unavailable': 'Service unavailable',
   internal: 'Internal server error',

@@ -1,5 +1,9 @@
+import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
+
+/** How long in-flight requests may take to finish after SIGTERM/SIGINT before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 let config: Config;
 try {
@@ -11,24 +15,14 @@ try {
 
 const app = await buildApp(config);
 
-let closing = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    // A second signal, or a stuck request, must not keep the process alive for ever.
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
-  });
-}
+// On SIGINT/SIGTERM, or a crash (uncaught exception, unhandled rejection): stop accepting connections,
+// finish the requests in flight, close the database, exit 0 (1 after a crash). A second signal, or a
+// close that outlasts the grace period, exits 1 at once.
+closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: { error: (message) => app.log.error(message) } }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'shutting down after an unhandled error');
+  else app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+  await app.close();
+});
 
 try {
   await app.listen({ port: config.PORT, host: config.HOST });

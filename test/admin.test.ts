@@ -508,7 +508,7 @@ describe('audit log and Atom feeds', () => {
     const entries = [feed.entry].flat();
     expect(entries).toHaveLength(2);
     expect(entries[0].title['#text'] ?? entries[0].title).toContain('v2: Rename <X> & co');
-    expect(entries[0].id).toBe('http://localhost/v1/changes/2');
+    expect(entries[0].id).toBe('http://localhost:3000/v1/changes/2');
     expect(entries[0].author.name).toBe('ed');
     const perPlatform = new XMLParser().parse((await app.inject('/v1/platforms/x/changes.atom')).body).feed;
     expect([perPlatform.entry].flat()).toHaveLength(2);

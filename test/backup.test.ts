@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BackupError, backupDatabase, restoreDatabase } from '../src/db/backup.js';
+import { SqliteStore } from '../src/db/sqlite-store.js';
 import { RegistryInfo } from '../src/schemas/responses.js';
+import { KeyService } from '../src/services/key-service.js';
 import { keyInDatabase, migratedDatabase } from './helpers.js';
 import { startServer } from './server-process.js';
 
@@ -21,10 +23,14 @@ const run = promisify(execFile);
 
 /** Runs a CLI under tsx with DATABASE_PATH set; never throws, returns exit code and output. */
 async function cli(script: string, databasePath: string, ...args: string[]) {
+  return cliWith({ DATABASE_PATH: databasePath }, script, ...args);
+}
+
+async function cliWith(env: Record<string, string>, script: string, ...args: string[]) {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_PATH: databasePath },
+      env: { ...process.env, DATABASE_URL: '', ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -191,5 +197,94 @@ describe('backup and restore', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('says what a restore revives or drops of keys and the audit log, refuses revived keys unless told, and can keep them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'restore-keys-'));
+    try {
+      const live = join(dir, 'registry.sqlite');
+      await keyInDatabase(live, 'alice');
+      await keyInDatabase(live, 'bob');
+      const backupFile = join(dir, 'backup.sqlite');
+      await backupDatabase(live, backupFile);
+      // After the backup: alice is revoked, carol created, two requests audited.
+      const store = new SqliteStore(live);
+      await new KeyService(store).revoke('alice');
+      await new KeyService(store).create('carol', 'editor');
+      for (const status of [201, 403]) {
+        await store.write((tx) =>
+          tx.audit({
+            at: new Date().toISOString(),
+            keyId: 2,
+            keyName: 'bob',
+            method: 'POST',
+            route: '/v1/admin/changes',
+            status,
+            outcome: status < 400 ? 'accepted' : 'refused',
+            version: null,
+            requestId: `r${status}`,
+            ip: null,
+          }),
+        );
+      }
+      await store.close();
+      const keysOf = (path: string) => {
+        const db = new Database(path, { readonly: true });
+        try {
+          return {
+            keys: db.prepare('select name, revoked_at is not null as revoked from api_keys order by name').all(),
+            audit: db
+              .prepare('select request_id as id from audit_log order by id')
+              .all()
+              .map((r) => (r as { id: string }).id),
+          };
+        } finally {
+          db.close();
+        }
+      };
+      const before = keysOf(live);
+      expect(before.audit).toEqual(['r201', 'r403']);
+
+      // Bringing alice's key back is refused, naming her, and changes nothing.
+      expect(() => restoreDatabase(backupFile, live)).toThrow(/revoked since it was taken active again \(alice\).*--keep-keys-and-audit/);
+      expect(keysOf(live)).toEqual(before);
+      const refused = await cli('src/cli/restore.ts', live, backupFile);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('alice');
+
+      // Keeping the current keys and audit log: alice stays revoked, carol stays, no audit row is lost.
+      const kept = await cli('src/cli/restore.ts', live, backupFile, '--keep-keys-and-audit');
+      expect(kept.code, kept.stderr).toBe(0);
+      expect(kept.stderr).toContain('carried over');
+      const afterKeep = keysOf(live);
+      expect(afterKeep.keys).toEqual([
+        { name: 'alice', revoked: 1 },
+        { name: 'bob', revoked: 0 },
+        { name: 'carol', revoked: 0 },
+      ]);
+      expect(afterKeep.audit.filter((id) => !id.startsWith('restore:'))).toEqual(['r201', 'r403']);
+      expect(afterKeep.audit.filter((id) => id.startsWith('restore:'))).toHaveLength(1);
+
+      // Allowed explicitly, a plain restore says what it revived and dropped.
+      const plain = restoreDatabase(backupFile, live, { allowRevivedKeys: true });
+      expect(plain.report).toMatchObject({ keysRevived: ['alice'], keysLost: ['carol'], keptKeysAndAudit: false });
+      expect(plain.report?.auditRowsLost).toBeGreaterThanOrEqual(2);
+      expect(keysOf(live).keys).toEqual([
+        { name: 'alice', revoked: 0 },
+        { name: 'bob', revoked: 0 },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to back up or restore a PostgreSQL registry, pointing to pg_dump and pg_restore', async () => {
+    const env = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+    const backup = await cliWith(env, 'src/cli/backup.ts', join(tmpdir(), 'never.sqlite'));
+    expect(backup.code).toBe(2);
+    expect(backup.stderr).toContain('pg_dump');
+    const restore = await cliWith(env, 'src/cli/restore.ts', join(tmpdir(), 'never.sqlite'));
+    expect(restore.code).toBe(2);
+    expect(restore.stderr).toContain('pg_restore');
   });
 });

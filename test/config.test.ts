@@ -10,13 +10,22 @@ describe('config', () => {
       DATABASE_PATH: './data/registry.sqlite',
       RATE_LIMIT_MAX: 600,
       TRUST_PROXY: false,
+      PUBLIC_URL: 'http://localhost:3000',
+      HEADERS_TIMEOUT_MS: 10_000,
+      REQUEST_TIMEOUT_MS: 15_000,
+      KEEP_ALIVE_TIMEOUT_MS: 72_000,
+      CONNECTION_TIMEOUT_MS: 120_000,
     });
+    expect(loadConfig({ PUBLIC_URL: 'https://example.org/registry/' }).PUBLIC_URL).toBe('https://example.org/registry');
   });
 
   it('fails fast naming the bad variable', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
     expect(() => loadConfig({ RATE_LIMIT_MAX: '-1' })).toThrow(/RATE_LIMIT_MAX/);
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HEADERS_TIMEOUT_MS: must not exceed/);
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://example.org' })).toThrow(/PUBLIC_URL/);
+    expect(() => loadConfig({ PUBLIC_URL: 'https://example.org/?a=1' })).toThrow(/PUBLIC_URL/);
   });
 
   it('parses TRUST_PROXY as a boolean, hop count or address list', () => {

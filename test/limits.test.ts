@@ -15,6 +15,48 @@ describe('rate limits', () => {
     expect((await app.inject({ url: '/v1/regions', remoteAddress: '10.9.9.9' })).statusCode).toBe(200);
   });
 
+  it('counts 404s and OPTIONS under any path against the public budget', async () => {
+    const app = await makeApp({ RATE_LIMIT_MAX: 4 });
+    const requests = [
+      { method: 'GET' as const, url: '/no/such/path' },
+      { method: 'OPTIONS' as const, url: '/v1/platforms' },
+      { method: 'OPTIONS' as const, url: '/anything', headers: { origin: 'https://a.example', 'access-control-request-method': 'GET' } },
+      { method: 'DELETE' as const, url: '/v1/platforms/linkedin' },
+    ];
+    const statuses = [];
+    for (const request of requests) statuses.push((await app.inject(request)).statusCode);
+    expect(statuses).toHaveLength(4);
+    expect(statuses.filter((status) => status === 429)).toEqual([]);
+    const limited = await app.inject({ url: '/no/such/path', headers: { origin: 'https://a.example' } });
+    expectProblem(limited, 429);
+    expect(limited.headers['access-control-allow-origin']).toBe('*');
+    expectProblem(await app.inject({ method: 'OPTIONS', url: '/v1/regions' }), 429);
+  });
+
+  it('gives /healthz and /readyz a budget of their own', async () => {
+    const app = await makeApp({ RATE_LIMIT_MAX: 2, HEALTH_RATE_LIMIT_MAX: 3 });
+    for (let i = 0; i < 2; i++) expect((await app.inject('/v1/registry')).statusCode).toBe(200);
+    expectProblem(await app.inject('/v1/registry'), 429);
+    // A client that spent its public budget can still be probed…
+    for (const url of ['/healthz', '/readyz', '/healthz?x=1']) expect((await app.inject(url)).statusCode).toBe(200);
+    // …up to the health budget, which probing does not take from the public one either.
+    expectProblem(await app.inject('/readyz'), 429);
+    expect((await app.inject({ url: '/v1/registry', remoteAddress: '10.1.1.1' })).statusCode).toBe(200);
+  });
+
+  it('counts requests refused with 503 while shedding load, so a flood turns into cheap 429s', async () => {
+    const app = await makeApp({ RATE_LIMIT_MAX: 2, MAX_EVENT_LOOP_DELAY_MS: 20 });
+    // Block the event loop well past the threshold; the sampler (every second) then reports the delay.
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      // busy: this is the overload
+    }
+    await new Promise((done) => setTimeout(done, 20));
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await app.inject('/v1/registry')).statusCode);
+    expect(statuses).toEqual([503, 503, 429, 429]);
+  });
+
   it('turns the read limit off with RATE_LIMIT_MAX=0 but keeps the stricter admin limit', async () => {
     const app = await makeApp({ RATE_LIMIT_MAX: 0, ADMIN_RATE_LIMIT_MAX: 2 });
     for (let i = 0; i < 20; i++) expect((await app.inject('/v1/registry')).statusCode).toBe(200);
@@ -136,7 +178,9 @@ describe('secrets', () => {
     });
     const app = await makeApp({ LOG_LEVEL: 'trace' }, { logStream });
     const key = await createKey(app, 'ed', 'editor');
-    const secret = key.split('_')[2]!;
+    // `oor_<12 hex>_<43 base64url>`: the secret may itself contain `_`, so it is cut by position.
+    const secret = key.slice('oor_'.length + 12 + 1);
+    expect(secret).toHaveLength(43);
     await app.inject({
       method: 'POST',
       url: '/v1/admin/changes',

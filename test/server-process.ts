@@ -44,6 +44,7 @@ export async function startServer(databasePath: string, env: Record<string, stri
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MAX: '0',
       ADMIN_RATE_LIMIT_MAX: '0',
+      HEALTH_RATE_LIMIT_MAX: '0',
       AUTH_FAILURE_LIMIT: '0',
       // Shedding load on a busy CI machine would refuse requests; tests of shedding set it themselves.
       MAX_EVENT_LOOP_DELAY_MS: '0',

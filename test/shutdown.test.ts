@@ -56,4 +56,30 @@ describe('graceful shutdown', () => {
     reopened.close();
     expect(row).toEqual({ author: 'ed', message: 'Written across a shutdown' });
   });
+
+  it('exits 1 at once on a second signal, without waiting for requests in flight', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shutdown-'));
+    const database = join(dir, 'registry.sqlite');
+    const key = await keyInDatabase(database, 'ed');
+    const { port, child, exited } = await startServer(database);
+    // A request that never completes (half a body) keeps the first shutdown waiting.
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/v1/admin/changes',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': 1000 },
+    });
+    req.on('error', () => {});
+    req.write('{"message":');
+    await new Promise((done) => setTimeout(done, 300));
+    child.kill('SIGTERM');
+    await new Promise((done) => setTimeout(done, 300));
+    expect(child.exitCode).toBeNull();
+    child.kill('SIGTERM');
+    // Well before the 10 s grace period the first signal would allow.
+    const outcome = await Promise.race([exited, new Promise((done) => setTimeout(() => done('still running after 5 s'), 5000))]);
+    expect(outcome).toBe(1);
+    req.destroy();
+  });
 });

@@ -12,8 +12,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness and readiness
-         * @description Answers 200 with the current registry version when the database can be read; 503 problem otherwise.
+         * Liveness
+         * @description Answers 200 with the current registry version while the process serves and the database can be read, even when it cannot be written (see /readyz); 503 problem otherwise.
          */
         get: operations["getHealth"];
         put?: never;
@@ -32,8 +32,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: can this instance answer from its database?
-         * @description Runs a query against the database; 503 problem when it cannot be read (e.g. the file is gone or the handle is closed).
+         * Readiness: can this instance read and write its database?
+         * @description Checks that the database can be read and written (without taking the write lock); 503 problem when it cannot: the file or disk is read-only, the handle is closed, the server is a standby or unreachable. A load balancer should stop sending writes to an instance that is not ready.
          */
         get: operations["getReadiness"];
         put?: never;

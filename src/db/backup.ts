@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { auditRestore, carryOverKeysAndAudit, compareWithCurrent, type RestoreReport } from './restore-report.js';
 
 /** Tables every registry database has; a file without them is not a registry backup. */
 export const REGISTRY_TABLES = ['change_sets', 'platforms', 'platform_revisions', 'api_keys', 'idempotency_keys', 'audit_log'] as const;
@@ -32,6 +33,56 @@ export interface BackupResult {
 export interface RestoreResult extends BackupResult {
   /** Where the database that was replaced is kept, or null when there was none. */
   previous: string | null;
+  /** What the restore changed beyond the registry data (keys, audit log, later versions); null when there was no database. */
+  report: RestoreReport | null;
+}
+
+export interface RestoreOptions {
+  /** Carry the current database's api_keys and audit_log over into the restored one. */
+  keepKeysAndAudit?: boolean;
+  /** Restore even though keys revoked since the backup would be active again. */
+  allowRevivedKeys?: boolean;
+}
+
+/**
+ * Compares the verified copy of the backup with the database it replaces, refuses to bring revoked keys
+ * back unless told, carries keys and audit over when asked, and records the restore in the audit log.
+ */
+function prepareRestore(copy: string, backup: string, target: string, version: number, options: RestoreOptions): RestoreReport | null {
+  const db = new Database(copy, { fileMustExist: true });
+  try {
+    let report: RestoreReport | null = null;
+    if (existsSync(target)) {
+      try {
+        db.prepare('attach database ? as current').run(target);
+      } catch (error) {
+        if (options.keepKeysAndAudit)
+          throw new BackupError(`The current database at ${target} cannot be read to keep its keys and audit log (${message(error)}).`);
+      }
+      const attached = (db.prepare(`select count(*) as n from pragma_database_list where name = 'current'`).get() as { n: number }).n > 0;
+      const hasTables =
+        attached &&
+        REGISTRY_TABLES.every((t) => db.prepare(`select 1 from current.sqlite_master where type = 'table' and name = ?`).get(t));
+      if (options.keepKeysAndAudit && !hasTables) {
+        throw new BackupError(`The current database at ${target} is not a registry database; there are no keys or audit log to keep.`);
+      }
+      if (hasTables) {
+        report = { ...compareWithCurrent(db), keptKeysAndAudit: options.keepKeysAndAudit === true };
+        if (report.keysRevived.length > 0 && !options.keepKeysAndAudit && !options.allowRevivedKeys) {
+          throw new BackupError(
+            `Refusing to restore: the backup would make key(s) revoked since it was taken active again (${report.keysRevived.join(', ')}). ` +
+              'Restore with --keep-keys-and-audit to keep the current keys and audit log, or with --allow-revived-keys and revoke them again afterwards. Nothing was changed.',
+          );
+        }
+        if (options.keepKeysAndAudit) carryOverKeysAndAudit(db);
+      }
+      if (attached) db.prepare('detach database current').run();
+    }
+    auditRestore(db, backup, version);
+    return report;
+  } finally {
+    db.close();
+  }
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -158,9 +209,11 @@ function refuseIfInUse(path: string) {
  * untouched. The server must be stopped (checked). The copy is then renamed over the target
  * atomically, after any stale -wal/-shm of the target is removed (SQLite would otherwise replay the
  * old log onto the restored file). The replaced database is kept beside it, hard-linked, as
- * `<target>.pre-restore-<time>`.
+ * `<target>.pre-restore-<time>`. API keys and the audit log live in the same file: what the restore
+ * revives or drops of them is reported (and revived keys refused unless allowed), and with
+ * `keepKeysAndAudit` the current ones are carried over into the restored file.
  */
-export function restoreDatabase(backupPath: string, targetPath: string): RestoreResult {
+export function restoreDatabase(backupPath: string, targetPath: string, options: RestoreOptions = {}): RestoreResult {
   const backup = resolve(backupPath);
   const target = resolve(targetPath);
   if (!existsSync(backup)) throw new BackupError(`There is no backup at ${backup}.`);
@@ -175,9 +228,10 @@ export function restoreDatabase(backupPath: string, targetPath: string): Restore
   try {
     copyFileSync(backup, temp);
     const version = verifyAndSeal(temp, `The backup ${backup}`);
-    fsyncPath(temp);
     // Only once the backup is known to be good is the target touched, even to check it.
     refuseIfInUse(target);
+    const report = prepareRestore(temp, backup, target, version, options);
+    fsyncPath(temp);
     let previous: string | null = null;
     if (existsSync(target)) {
       previous = `${target}.pre-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -190,7 +244,7 @@ export function restoreDatabase(backupPath: string, targetPath: string): Restore
     removeSidecars(target);
     renameSync(temp, target);
     fsyncDirectory(dirname(target));
-    return { path: target, version, bytes: statSync(target).size, previous };
+    return { path: target, version, bytes: statSync(target).size, previous, report };
   } finally {
     removeSidecars(temp);
     rmSync(temp, { force: true });

@@ -26,6 +26,11 @@ import { searchTextOf } from './repository.js';
 import * as sqliteTables from './schema.js';
 
 /**
+ * An exclusive upper bound for an integer column. Callers say "no bound" with Number.MAX_SAFE_INTEGER,
+ * which PostgreSQL refuses for a 32-bit `integer` column ("out of range"); every id and version fits below 2^31.
+ */
+
+/**
  * The tables and database handle the queries are written against. The SQLite and PostgreSQL schemas
  * declare the same tables with the same row types, and drizzle renders each query in the dialect of
  * the handle it runs on, so one set of queries serves both; the types name SQLite's for brevity.

@@ -90,7 +90,10 @@ export class SqliteStore extends DrizzleRegistry implements Store {
   async ping(forWrite = false): Promise<void> {
     this.reader.prepare('select 1').get();
     if (forWrite) {
-      if (this.writer.readonly) throw Object.assign(new Error('the database is read-only'), { code: 'SQLITE_READONLY' });
+      // A read-only handle, or one switched to query_only (what an operator does to freeze writes), cannot write.
+      if (this.writer.readonly || this.writer.pragma('query_only', { simple: true }) === 1) {
+        throw Object.assign(new Error('the database is read-only'), { code: 'SQLITE_READONLY' });
+      }
       // Checks the file can be written without waiting for, or holding, the write lock.
       const fd = this.path === ':memory:' ? undefined : openSync(this.path, 'r+');
       if (fd !== undefined) closeSync(fd);

@@ -4,6 +4,7 @@ import { type FieldError, notFound, ProblemError, unprocessable } from '../error
 import type { Operation } from '../schemas/changes.js';
 import { PlatformDocument } from '../schemas/platform.js';
 import { withoutEvidence } from './evidence.js';
+import { xmlUnsafeStrings } from './xml-text.js';
 
 export type JsonPatch = fastJsonPatch.Operation[];
 
@@ -118,6 +119,20 @@ export function planChangeSet(
         next = { ...existing, status: 'retired' };
         break;
     }
+    // Bringing back a tombstone must be deliberate: only a write that names the revision it read.
+    if (
+      original?.document.status === 'retired' &&
+      (next as { status?: unknown })?.status === 'active' &&
+      operation.ifVersion === undefined
+    ) {
+      throw new ProblemError(
+        409,
+        'conflict',
+        `Operation ${index}: "${operation.slug}" is retired (since version ${original.version}); this write would make it active again. ` +
+          `To revive it, say so: send If-Match with its current ETag (from GET /v1/platforms/${operation.slug}) on PUT or PATCH, or "ifVersion": ${original.version} in a change set.`,
+        { extensions: { slug: operation.slug, currentVersion: original.version } },
+      );
+    }
     const parsed = PlatformDocument.safeParse(next);
     if (!parsed.success) {
       errors.push(
@@ -128,6 +143,15 @@ export function planChangeSet(
               locate(index, 'patch'),
               `once the ${{ retire: 'retirement', patch: 'merge patch', addEvent: 'event and its patch' }[operation.op]} is applied, the record's field `,
             )),
+      );
+      return;
+    }
+    // JSON carries any character, but pages and feeds built from records may be XML: refuse what XML cannot carry.
+    const unsafe = xmlUnsafeStrings(parsed.data);
+    if (unsafe.length > 0) {
+      const at = locate(index, operation.op === 'put' ? 'platform' : 'patch');
+      errors.push(
+        ...unsafe.map((u) => ({ field: [at, ...u.path].join('.'), message: `must not contain control characters (found ${u.problem})` })),
       );
       return;
     }

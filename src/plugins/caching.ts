@@ -48,6 +48,14 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * ETags and 304s are done here rather than with @fastify/etag (no longer a dependency): that plugin
+ * hashes every response body on every request. Here the tag is derived from what identifies the
+ * content (a platform's revision) or computed once when a body enters the response cache, so a
+ * repeated request, answered 200 or 304, neither rebuilds nor rehashes the body; and the same code
+ * sets Cache-Control (immutable for version-pinned reads). The onSend hook below hashes only the
+ * few responses that do not come through the cache.
+ */
 export const cachingPlugin = fp(async (app: FastifyInstance) => {
   // Serialised responses, bounded by their bytes. Keys include the registry version (or pin one), so
   // an entry never goes stale; one body may take at most an eighth of the budget.

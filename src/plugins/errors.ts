@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -80,6 +81,37 @@ function validationErrors(error: FastifyError): FieldError[] {
     }
     return { field: [context, ...path].join('.'), message: v.message ?? 'is not valid' };
   });
+}
+
+/** Errors node's HTTP parser raises before fastify sees a request: status, code and what to do. */
+const CLIENT_ERRORS: Record<string, [number, ProblemCode, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    'request-timeout',
+    'The request was not received in time. Send the whole request promptly, or reconnect.',
+  ],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'headers-too-large',
+    'The request line and headers are larger than this API accepts. Send fewer or shorter headers.',
+  ],
+};
+
+/**
+ * Answers errors raised while a request is still being read (timeouts, oversized headers, unparsable
+ * HTTP) with problem+json, as fastify's `clientErrorHandler`: no route, hook or request id exists yet,
+ * so `instance` names only the connection's fate. The connection is closed afterwards.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, detail] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'bad-request' as const, 'The request is not valid HTTP/1.1.'];
+  const body = JSON.stringify({ type: `/problems/${code}`, title: problemTitle(code), status, detail, instance: `#${code}`, code });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${problemTitle(code)}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /** One root error handler: every error leaves as RFC 9457 problem+json; 5xx never leak internals. */

@@ -2,15 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Config } from '../config.js';
 import { ProblemError } from '../errors.js';
 
-const isAdmin = (url: string) => url.startsWith('/v1/admin');
+const isAdmin = (path: string) => path === '/v1/admin' || path.startsWith('/v1/admin/');
+const HEALTH = new Set(['/healthz', '/readyz']);
 
-const HELMET: HelmetOptions = {
+export const HELMET: HelmetOptions = {
   // The API serves JSON; the pages (/, /docs) need inline styles, and swagger-ui sets its own CSP.
   contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
   crossOriginResourcePolicy: { policy: 'cross-origin' },
@@ -34,11 +35,6 @@ export function securityHeaders(options: HelmetOptions = HELMET): Record<string,
   return headers;
 }
 
-/** Appends a hook to a route's onRequest hooks (which may be absent, one function or a list). */
-function addOnRequest(route: { onRequest?: onRequestHookHandler | onRequestHookHandler[] }, hook: onRequestHookHandler) {
-  route.onRequest = [...(route.onRequest ? [route.onRequest].flat() : []), hook];
-}
-
 /**
  * Limits and headers: security headers, CORS open for public reads and closed for admin routes,
  * per-client rate limits (stricter for admin), and load shedding with 503 when the event loop lags.
@@ -52,19 +48,9 @@ export const securityPlugin = fp(async (app: FastifyInstance, opts: { config: Co
     done();
   });
 
-  // Browser extensions and dashboards read the API from any origin. Admin routes get no CORS
-  // headers, and their preflights are answered without them, so browsers will not send writes.
-  await app.register(cors, {
-    origin: '*',
-    methods: ['GET', 'HEAD'],
-    exposedHeaders: ['ETag', 'Location', 'Retry-After'],
-    maxAge: 86400,
-    // An OPTIONS request that is not a real preflight falls through to the router (a 404 problem).
-    strictPreflight: false,
-  });
-
-  // Per-client limits per minute: one budget shared by the public reads (RATE_LIMIT_MAX), a stricter
-  // one shared by admin routes (ADMIN_RATE_LIMIT_MAX); 0 turns either off and adds no hook at all.
+  // Per-client limits per minute, each its own budget: admin routes (ADMIN_RATE_LIMIT_MAX), health
+  // checks (HEALTH_RATE_LIMIT_MAX, so probes neither spend nor are starved by a client's public budget)
+  // and everything else (RATE_LIMIT_MAX), 404s and OPTIONS under any path included. 0 turns one off.
   await app.register(rateLimit, { global: false });
   const limiter = (max: number, group: string) =>
     max > 0
@@ -78,21 +64,43 @@ export const securityPlugin = fp(async (app: FastifyInstance, opts: { config: Co
               'rate-limited',
               `This client made more than ${context.max} requests in a minute. Retry after ${context.after}.`,
               {
-                headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+                headers: {
+                  'retry-after': String(Math.ceil(context.ttl / 1000)),
+                  // Refused before CORS runs: a browser client of the public API must still be able to read why.
+                  ...(group === 'admin' ? {} : { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Retry-After' }),
+                },
               },
             ),
         })
       : undefined;
-  const readLimit = limiter(config.RATE_LIMIT_MAX, 'read');
-  const adminLimit = limiter(config.ADMIN_RATE_LIMIT_MAX, 'admin');
+  const limits = {
+    read: limiter(config.RATE_LIMIT_MAX, 'read'),
+    admin: limiter(config.ADMIN_RATE_LIMIT_MAX, 'admin'),
+    health: limiter(config.HEALTH_RATE_LIMIT_MAX, 'health'),
+  };
+  // One hook for every request, routed or not, registered before CORS preflights and load shedding:
+  // a request answered with 404, a preflight, or a 503 while the server sheds load still counts.
+  if (limits.read || limits.admin || limits.health) {
+    app.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      const limit = isAdmin(path) ? limits.admin : HEALTH.has(path) ? limits.health : limits.read;
+      if (limit) await limit.call(app, request, reply);
+    });
+  }
+
+  // Browser extensions and dashboards read the API from any origin. Admin routes get no CORS
+  // headers, and their preflights are answered without them, so browsers will not send writes.
+  await app.register(cors, {
+    origin: '*',
+    methods: ['GET', 'HEAD'],
+    exposedHeaders: ['ETag', 'Location', 'Retry-After'],
+    maxAge: 86400,
+    // An OPTIONS request that is not a real preflight falls through to the router (a 404 problem).
+    strictPreflight: false,
+  });
 
   app.addHook('onRoute', (route) => {
-    if (isAdmin(route.url)) {
-      route.config = { ...(route.config as object), cors: false } as typeof route.config;
-      if (adminLimit) addOnRequest(route, adminLimit as onRequestHookHandler);
-    } else if (readLimit && route.method !== 'OPTIONS') {
-      addOnRequest(route, readLimit as onRequestHookHandler);
-    }
+    if (isAdmin(route.url)) route.config = { ...(route.config as object), cors: false } as typeof route.config;
   });
 
   app.options('/v1/admin/*', { schema: { hide: true } }, async (_request: FastifyRequest, reply: FastifyReply) => reply.code(204).send());

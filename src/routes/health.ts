@@ -9,8 +9,9 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         operationId: 'getHealth',
-        summary: 'Liveness and readiness',
-        description: 'Answers 200 with the current registry version when the database can be read; 503 problem otherwise.',
+        summary: 'Liveness',
+        description:
+          'Answers 200 with the current registry version while the process serves and the database can be read, even when it cannot be written (see /readyz); 503 problem otherwise.',
         tags: ['Operations'],
         response: { 200: Health, ...problems(503) },
       },
@@ -26,20 +27,21 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         operationId: 'getReadiness',
-        summary: 'Readiness: can this instance answer from its database?',
+        summary: 'Readiness: can this instance read and write its database?',
         description:
-          'Runs a query against the database; 503 problem when it cannot be read (e.g. the file is gone or the handle is closed).',
+          'Checks that the database can be read and written (without taking the write lock); 503 problem when it cannot: the file or disk is read-only, the handle is closed, the server is a standby or unreachable. A load balancer should stop sending writes to an instance that is not ready.',
         tags: ['Operations'],
         response: { 200: Health, ...problems(503) },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       let version: number;
       try {
-        await app.store.ping();
+        await app.store.ping(true);
         version = await app.services.reader.currentVersion();
-      } catch {
-        throw new ProblemError(503, 'service-unavailable', 'The database cannot be read; this instance is not ready.', {
+      } catch (error) {
+        request.log.warn({ err: error }, 'not ready: the database cannot be read or written');
+        throw new ProblemError(503, 'service-unavailable', 'The database cannot be read or written; this instance is not ready.', {
           headers: { 'retry-after': '5' },
         });
       }

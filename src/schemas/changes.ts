@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { xmlUnsafeCharacter } from '../domain/xml-text.js';
 import { NonEmptyText, Slug } from './common.js';
 import { PlatformInput, PolicyEvent } from './platform.js';
 
@@ -60,7 +61,12 @@ export const Operation = z
   .meta({ id: 'Operation' });
 export type Operation = z.infer<typeof Operation>;
 
-export const Message = NonEmptyText(2000).describe('Why the change is made; kept forever in the change feed.');
+export const Message = NonEmptyText(2000)
+  .refine((text) => xmlUnsafeCharacter(text) === undefined, {
+    error: (issue) =>
+      `must not contain control characters XML cannot carry (found ${xmlUnsafeCharacter(String(issue.input))}); the message is republished in the Atom feeds`,
+  })
+  .describe('Why the change is made; kept forever in the change feed.');
 
 export const ChangeSetRequest = z
   .strictObject({ message: Message, operations: z.array(Operation).min(1).max(200) })

@@ -1,7 +1,8 @@
+import { z } from 'zod';
 import { compareEvents, type EventItem } from '../domain/summaries.js';
 import { notFound } from '../errors.js';
 import type { EventKind } from '../schemas/common.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import type { CursorCodec, CursorScope } from './cursor.js';
 import type { RegistryReader } from './reader.js';
 
 export interface EventsQuery {
@@ -19,15 +20,20 @@ export interface EventsQuery {
  * (`platform_events`), so a page costs about `offset + limit` rows however many platforms there are.
  */
 export class EventService {
-  constructor(private readonly reader: RegistryReader) {}
+  constructor(
+    private readonly reader: RegistryReader,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   async events(query: EventsQuery) {
-    const cursor = decodeCursor(query.cursor);
+    const { platform, kind, since, until } = query;
+    const scope: CursorScope = { endpoint: 'GET /v1/events', filters: { platform, kind, since, until } };
+    const cursor = this.cursors.decode(query.cursor, scope, z.int().min(1), query.version);
     const version = await this.reader.resolveVersion(cursor?.v ?? query.version);
     if (query.platform && !(await this.reader.store.revisionAt(query.platform, version))) {
       throw notFound(`There is no platform "${query.platform}" at version ${version}.`);
     }
-    const offset = cursor ? Number(cursor.k) : 0;
+    const offset = cursor?.k ?? 0;
     const wanted = offset + query.limit + 1;
     const filter = { version, slug: query.platform, kind: query.kind, since: query.since, until: query.until };
     const rows = await this.reader.store.timeline({ ...filter, limit: wanted });
@@ -42,7 +48,7 @@ export class EventService {
     const all = candidates.map((r) => JSON.parse(r.body) as EventItem).sort(compareEvents);
     return {
       data: all.slice(offset, offset + query.limit),
-      nextCursor: rows.length === wanted ? encodeCursor({ v: version, k: offset + query.limit }) : null,
+      nextCursor: rows.length === wanted ? this.cursors.encode(scope, { v: version, k: offset + query.limit }) : null,
       asOf: { version, at: null },
     };
   }

@@ -1,8 +1,9 @@
+import { z } from 'zod';
 import type { ChangeSetRow, PatchRow } from '../db/repository.js';
 import { diffDocuments, type JsonPatch, prefixPatch } from '../domain/change-sets.js';
 import { notFound, ProblemError } from '../errors.js';
 import type { ChangeEntry } from '../schemas/changes.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import type { CursorCodec, CursorScope } from './cursor.js';
 import type { RegistryReader } from './reader.js';
 
 /** Patch text (UTF-16 units) after which a change-feed page closes early; see `changes`. */
@@ -27,13 +28,17 @@ export function changeEntry(cs: ChangeSetRow, revisions: PatchRow[] | { slug: st
 
 /** History of one platform, diffs, and the change feed. */
 export class HistoryService {
-  constructor(private readonly reader: RegistryReader) {}
+  constructor(
+    private readonly reader: RegistryReader,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   async history(slug: string, opts: { version?: number; limit: number; cursor?: string }) {
-    const cursor = decodeCursor(opts.cursor);
+    const scope: CursorScope = { endpoint: `GET /v1/platforms/${slug}/history`, filters: {} };
+    const cursor = this.cursors.decode(opts.cursor, scope, z.int().min(1), opts.version);
     const version = await this.reader.resolveVersion(cursor?.v ?? opts.version);
     if ((await this.reader.store.slugCreatedVersion(slug)) === undefined) throw notFound(`There is no platform "${slug}".`);
-    const before = cursor ? Number(cursor.k) : Number.MAX_SAFE_INTEGER;
+    const before = cursor?.k ?? Number.MAX_SAFE_INTEGER;
     const rows = await this.reader.store.history(slug, version, before, opts.limit + 1);
     const data = rows.slice(0, opts.limit).map(({ revision, changeSet }) => ({
       version: changeSet.version,
@@ -46,7 +51,7 @@ export class HistoryService {
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: rows.length > opts.limit && last ? encodeCursor({ v: version, k: last.version }) : null,
+      nextCursor: rows.length > opts.limit && last ? this.cursors.encode(scope, { v: version, k: last.version }) : null,
       asOf: { version, at: null },
     };
   }

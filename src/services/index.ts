@@ -1,6 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEVELOPMENT_CURSOR_SECRET } from '../config.js';
 import type { Store } from '../db/repository.js';
+import { CursorCodec } from './cursor.js';
 import { EventService } from './event-service.js';
 import { ExportFiles } from './export-files.js';
 import { ExportService } from './export-service.js';
@@ -22,6 +24,8 @@ export interface Services {
   writes: WriteService;
   keys: KeyService;
   webhooks: WebhookSubscriptionService;
+  /** Signs and checks list cursors; shared by every list, including the admin audit log. */
+  cursors: CursorCodec;
 }
 
 export interface ServiceOptions {
@@ -31,11 +35,14 @@ export interface ServiceOptions {
   exportDir?: string;
   /** Bytes of built exports kept there (default 512 MiB). */
   exportCacheBytes?: number;
+  /** Signs list cursors; every instance behind one load balancer needs the same (see CURSOR_SECRET). */
+  cursorSecret?: string;
 }
 
 export function createServices(store: Store, options: ServiceOptions = {}): Services {
   const reader = new RegistryReader(store);
-  const history = new HistoryService(reader);
+  const cursors = new CursorCodec(options.cursorSecret ?? DEVELOPMENT_CURSOR_SECRET);
+  const history = new HistoryService(reader, cursors);
   const files = new ExportFiles(
     reader,
     options.exportDir ?? join(tmpdir(), `optout-exports-${process.pid}`),
@@ -43,9 +50,10 @@ export function createServices(store: Store, options: ServiceOptions = {}): Serv
   );
   return {
     reader,
-    platforms: new PlatformService(reader),
+    cursors,
+    platforms: new PlatformService(reader, cursors),
     history,
-    events: new EventService(reader),
+    events: new EventService(reader, cursors),
     exports: new ExportService(reader, history, files),
     writes: new WriteService(store),
     keys: new KeyService(store),

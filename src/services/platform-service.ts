@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { SummaryRow } from '../db/repository.js';
 import { narrowToDate, todayUtc } from '../domain/effective.js';
 import { withEvidence } from '../domain/evidence.js';
@@ -6,7 +7,7 @@ import { type ListAnswer, type ListSummary, listAnswer } from '../domain/summari
 import { badRequest } from '../errors.js';
 import type { DefaultState, Device } from '../schemas/common.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import type { CursorCodec, CursorScope } from './cursor.js';
 import type { RegistryReader } from './reader.js';
 
 export interface ReadScope {
@@ -72,7 +73,10 @@ export const yieldToEventLoop = () => new Promise<void>((done) => setImmediate(d
 
 /** Platform reads: one record, lists, and the resolved opt-out answer. */
 export class PlatformService {
-  constructor(private readonly reader: RegistryReader) {}
+  constructor(
+    private readonly reader: RegistryReader,
+    private readonly cursors: CursorCodec,
+  ) {}
 
   async get(slug: string, scope: ReadScope): Promise<PlatformRecord> {
     const version = await this.reader.resolveVersion(scope.version);
@@ -87,12 +91,12 @@ export class PlatformService {
   }
 
   async list(query: ListPlatformsQuery) {
-    const cursor = decodeCursor(query.cursor);
-    if (cursor && query.version !== undefined && cursor.v !== query.version) {
-      throw badRequest('The cursor was issued for another registry version than `version`.', [
-        { field: 'query.cursor', message: `belongs to version ${cursor.v}, not ${query.version}` },
-      ]);
-    }
+    const { category, status, q, region, device, defaultState, verifiedBefore, at: atParam } = query;
+    const scope: CursorScope = {
+      endpoint: 'GET /v1/platforms',
+      filters: { category, status, q, region, device, defaultState, verifiedBefore, at: atParam },
+    };
+    const cursor = this.cursors.decode(query.cursor, scope, z.string().min(1), query.version);
     const version = await this.reader.resolveVersion(cursor?.v ?? query.version);
     const at = query.at ?? todayUtc();
     // Filters are SQL on derived columns (defaultState, which depends on the region and day asked
@@ -101,7 +105,7 @@ export class PlatformService {
     // LIST_WINDOW platforms at a time and yields between windows: no statement holds the event
     // loop for long, however large the registry or rare the match.
     const data: ListItem[] = [];
-    let after = cursor ? String(cursor.k) : '';
+    let after = cursor?.k ?? '';
     let more = false;
     outer: for (;;) {
       const through = await this.reader.store.slugWindow(version, after, LIST_WINDOW);
@@ -134,7 +138,7 @@ export class PlatformService {
     const last = data[data.length - 1];
     return {
       data,
-      nextCursor: more && last ? encodeCursor({ v: version, k: last.slug }) : null,
+      nextCursor: more && last ? this.cursors.encode(scope, { v: version, k: last.slug }) : null,
       // The answers are resolved for `at`, today when not given: say which day.
       asOf: { version, at },
     };

@@ -119,7 +119,10 @@ export class WriteService {
     return this.run(ctx, async (tx, head) => {
       const before = await tx.revisionAt(slug, head);
       checkPreconditions(slug, preconditions, before?.version);
-      const planned = await this.plan(tx, head, ctx, message, [operation], locate);
+      // An If-Match naming the current ETag pins the revision the client read, as ifVersion does in a
+      // change set (which is what makes reviving a retired platform deliberate); `*` pins nothing.
+      const pinned = before && Array.isArray(preconditions.ifMatch) ? { ...operation, ifVersion: before.version } : operation;
+      const planned = await this.plan(tx, head, ctx, message, [pinned], locate);
       const written = planned.revisions.find((r) => r.slug === slug);
       let platform: PlatformRecord | undefined;
       let etag: string | undefined;
@@ -158,12 +161,31 @@ export class WriteService {
           );
         }
         const previous = await tx.revisionAt(rev.slug, version - 1);
-        if (previous) operations.push({ op: 'put', slug: rev.slug, platform: JSON.parse(previous.document) as PlatformDocument });
+        // ifVersion: a revert names exactly the revision it undoes (and so may revive what it retired).
+        if (previous)
+          operations.push({ op: 'put', slug: rev.slug, platform: JSON.parse(previous.document) as PlatformDocument, ifVersion: version });
         // Created by that version: retire it, unless that version already left it retired.
         else if ((JSON.parse(latest.document) as PlatformDocument).status !== 'retired') operations.push({ op: 'retire', slug: rev.slug });
       }
-      const where: Locate = (index) => `revert of version ${version}, platform "${operations[index]?.slug}"`;
-      const planned = await this.plan(tx, head, ctx, message, operations, where, version);
+      // The request has no body fields to blame: errors point at the version, and say which record failed.
+      const where: Locate = (index) => `revert#${index}`;
+      let planned: Planned;
+      try {
+        planned = await this.plan(tx, head, ctx, message, operations, where, version);
+      } catch (error) {
+        if (!(error instanceof ProblemError) || error.status !== 422) throw error;
+        const restoring = (field: string) => {
+          const [, index, path] = /^revert#(\d+)(?:\.(.*))?$/.exec(field) ?? [];
+          const slug = operations[Number(index)]?.slug ?? '?';
+          return `restoring "${slug}" as of version ${version - 1}: ${path ? `its field ${path} ` : ''}`;
+        };
+        throw new ProblemError(
+          422,
+          'validation-failed',
+          `Version ${version} cannot be reverted automatically: the records it would restore are not valid under the current rules (see errors). Write the correction with PUT or PATCH instead.`,
+          { errors: (error.errors ?? []).map((e) => ({ field: 'path.version', message: `${restoring(e.field)}${e.message}` })) },
+        );
+      }
       return this.respond(head, planned);
     });
   }

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { NewAuditRow } from '../../../db/repository.js';
-import { sendProblem } from '../../../plugins/errors.js';
+import { sendProblem, storeUnavailable } from '../../../plugins/errors.js';
 
 const FLUSH_MS = 15_000;
+/** Rows kept in memory while the database cannot be written; past this, further ones are only logged. */
+const MAX_UNWRITTEN = 10_000;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,15 +29,31 @@ export const auditPlugin = fp(async (app: FastifyInstance) => {
     idempotencyHours: app.config.IDEMPOTENCY_RETENTION_HOURS,
   };
   const pending = new Map<string, NewAuditRow>();
+  // Rows of requests answered while the database could not be written (a 503 for a read-only disk is
+  // exactly what an audit must show): written with the next flush that succeeds.
+  const unwritten: NewAuditRow[] = [];
 
   const flush = async (all: boolean) => {
     const current = minuteOf(Date.now());
     const due = [...pending.entries()].filter(([, row]) => all || row.at < current);
-    if (due.length === 0) return;
+    const retry = unwritten.splice(0);
+    if (due.length === 0 && retry.length === 0) return;
     for (const [key] of due) pending.delete(key);
-    await app.store.write(async (tx) => {
-      for (const [, row] of due) await tx.auditAggregate(row);
-    });
+    try {
+      await app.store.write(async (tx) => {
+        for (const row of retry) await tx.audit(row);
+        for (const [, row] of due) await tx.auditAggregate(row);
+      });
+    } catch (error) {
+      // Nothing was written: keep it all for the next flush.
+      unwritten.unshift(...retry);
+      for (const [key, row] of due) {
+        const later = pending.get(key);
+        if (later) later.count = (later.count ?? 1) + (row.count ?? 1);
+        else pending.set(key, row);
+      }
+      throw error;
+    }
   };
   const prune = async () => {
     const now = Date.now();
@@ -84,7 +102,12 @@ export const auditPlugin = fp(async (app: FastifyInstance) => {
       else pending.set(key, { ...row, at: minute, requestId: `aggregate:${request.id}`, count: 1 });
       return;
     }
-    await app.store.write((tx) => tx.audit(row)).catch(log('writing a row'));
+    await app.store
+      .write((tx) => tx.audit(row))
+      .catch((error: unknown) => {
+        if (storeUnavailable(error) && unwritten.length < MAX_UNWRITTEN) unwritten.push(row);
+        else log('writing a row')(error);
+      });
   });
 
   // Unknown routes and methods under /v1/admin are admin requests too: answered here, so they are audited.

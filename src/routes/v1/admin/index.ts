@@ -2,12 +2,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { inBody } from '../../../domain/change-sets.js';
+import { xmlUnsafeCharacter } from '../../../domain/xml-text.js';
+import { badRequest } from '../../../errors.js';
 import { AuditList, EventWriteRequest, PlatformWriteResult, RevertRequest, WriteHeaders, WriteResult } from '../../../schemas/admin.js';
 import type { Operation } from '../../../schemas/changes.js';
 import { ChangeSetRequest, MergePatch } from '../../../schemas/changes.js';
 import { PlatformInput } from '../../../schemas/platform.js';
 import { ChangeParams, CursorParam, LimitParam, SlugParams } from '../../../schemas/queries.js';
-import { decodeCursor, encodeCursor } from '../../../services/cursor.js';
 import { changeMessage, type Preconditions, parseIfMatch, type WriteContext, type WriteOutcome } from '../../../services/write-service.js';
 import { problems } from '../common.js';
 import { auditPlugin } from './audit.js';
@@ -35,6 +36,22 @@ function context(request: FastifyRequest, body: unknown): WriteContext {
       body ?? null,
     ]),
   };
+}
+
+/**
+ * The X-Change-Message header, decoded; refused when it holds characters XML cannot carry, since every
+ * message is republished in the Atom feeds (and one such character would make them unparseable).
+ */
+function headerMessage(request: FastifyRequest): string {
+  const message = changeMessage(request.headers['x-change-message'] as string | undefined);
+  const unsafe = xmlUnsafeCharacter(message);
+  if (unsafe) {
+    throw badRequest(
+      'The change message contains a control character that XML (and so the Atom feeds) cannot carry. Remove it and retry.',
+      [{ field: 'header.x-change-message', message: `must not contain control characters (found ${unsafe})` }],
+    );
+  }
+  return message;
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, out: WriteOutcome) {
@@ -108,7 +125,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
+      platformWrite(request, reply, request.params.slug, headerMessage(request), {
         op: 'put',
         slug: request.params.slug,
         platform: request.body,
@@ -134,7 +151,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
+      platformWrite(request, reply, request.params.slug, headerMessage(request), {
         op: 'patch',
         slug: request.params.slug,
         patch: request.body,
@@ -158,7 +175,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
+      platformWrite(request, reply, request.params.slug, headerMessage(request), {
         op: 'retire',
         slug: request.params.slug,
       }),
@@ -230,14 +247,15 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const cursor = decodeCursor(request.query.cursor);
+      const scope = { endpoint: 'GET /v1/admin/audit', filters: {} };
+      const cursor = app.services.cursors.decode(request.query.cursor, scope, z.int().min(1));
       await app.flushAudit();
-      const rows = await app.store.auditPage(cursor ? Number(cursor.k) : Number.MAX_SAFE_INTEGER, request.query.limit + 1);
+      const rows = await app.store.auditPage(cursor?.k ?? Number.MAX_SAFE_INTEGER, request.query.limit + 1);
       const data = rows.slice(0, request.query.limit) as z.infer<typeof AuditList>['data'];
       const last = data[data.length - 1];
       return reply.header('cache-control', 'no-store').send({
         data,
-        nextCursor: rows.length > request.query.limit && last ? encodeCursor({ v: 0, k: last.id }) : null,
+        nextCursor: rows.length > request.query.limit && last ? app.services.cursors.encode(scope, { v: 0, k: last.id }) : null,
         asOf: { version: await app.services.reader.currentVersion(), at: null },
       });
     },

@@ -16,7 +16,6 @@ import {
   WebhookSubscription,
   WebhookUpdate,
 } from '../../../schemas/webhooks.js';
-import { decodeCursor, encodeCursor } from '../../../services/cursor.js';
 import { problems } from '../common.js';
 
 const tags = ['Webhooks'];
@@ -85,11 +84,12 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const cursor = decodeCursor(request.query.cursor);
-      const rows = await webhooks.list(cursor ? Number(cursor.k) : 0, request.query.limit + 1);
+      const scope = { endpoint: 'GET /v1/admin/webhooks', filters: {} };
+      const cursor = app.services.cursors.decode(request.query.cursor, scope, z.int().min(0));
+      const rows = await webhooks.list(cursor?.k ?? 0, request.query.limit + 1);
       const data = rows.slice(0, request.query.limit);
       const last = data.at(-1);
-      const nextCursor = rows.length > request.query.limit && last ? encodeCursor({ v: 0, k: last.id }) : null;
+      const nextCursor = rows.length > request.query.limit && last ? app.services.cursors.encode(scope, { v: 0, k: last.id }) : null;
       return noStore(reply).send({ data, nextCursor, asOf: await asOf() });
     },
   );
@@ -211,11 +211,12 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { status, limit } = request.query;
-      const cursor = decodeCursor(request.query.cursor);
-      const rows = await webhooks.deliveries(request.params.id, cursor ? Number(cursor.k) : Number.MAX_SAFE_INTEGER, limit + 1, status);
+      const scope = { endpoint: `GET /v1/admin/webhooks/${request.params.id}/deliveries`, filters: { status } };
+      const cursor = app.services.cursors.decode(request.query.cursor, scope, z.int().min(1));
+      const rows = await webhooks.deliveries(request.params.id, cursor?.k ?? Number.MAX_SAFE_INTEGER, limit + 1, status);
       const data = rows.slice(0, limit);
       const last = data.at(-1);
-      const nextCursor = rows.length > limit && last ? encodeCursor({ v: 0, k: last.version }) : null;
+      const nextCursor = rows.length > limit && last ? app.services.cursors.encode(scope, { v: 0, k: last.version }) : null;
       return noStore(reply).send({ data, nextCursor, asOf: await asOf() });
     },
   );
