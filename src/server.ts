@@ -17,12 +17,16 @@ const app = await buildApp(config);
 
 // On SIGINT/SIGTERM, or a crash (uncaught exception, unhandled rejection): stop accepting connections,
 // finish the requests in flight, close the database, exit 0 (1 after a crash). A second signal, or a
-// close that outlasts the grace period, exits 1 at once.
-closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: { error: (message) => app.log.error(message) } }, async ({ signal, err }) => {
-  if (err) app.log.error({ err }, 'shutting down after an unhandled error');
-  else app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-  await app.close();
-});
+// close that outlasts the grace period, exits 1 at once. SIGUSR2 is left alone: it is no stop
+// request (tools use it, e.g. the benchmarks' event-loop monitor asks for its statistics with it).
+closeWithGrace(
+  { delay: SHUTDOWN_GRACE_MS, skip: ['SIGUSR2'], logger: { error: (message) => app.log.error(message) } },
+  async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an unhandled error');
+    else app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    await app.close();
+  },
+);
 
 try {
   await app.listen({ port: config.PORT, host: config.HOST });

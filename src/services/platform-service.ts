@@ -4,7 +4,6 @@ import { narrowToDate, todayUtc } from '../domain/effective.js';
 import { withEvidence } from '../domain/evidence.js';
 import { resolveOptOut } from '../domain/resolve.js';
 import { type ListAnswer, type ListSummary, listAnswer } from '../domain/summaries.js';
-import { badRequest } from '../errors.js';
 import type { DefaultState, Device } from '../schemas/common.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
 import type { CursorCodec, CursorScope } from './cursor.js';
