@@ -13,6 +13,8 @@ declare module 'autocannon' {
       method?: string;
       headers?: Record<string, string>;
       title?: string;
+      /** Requests to cycle through, each connection in turn. */
+      requests?: { method?: string; path?: string; headers?: Record<string, string>; body?: string }[];
     }
 
     /** Percentiles of an HDR histogram; latency is in whole milliseconds. */

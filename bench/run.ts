@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { benchDatabase, ENGINE } from './engine.js';
 import {
   build,
   environment,
@@ -200,8 +201,10 @@ runMain(async () => {
   console.log(`built dist/ in ${Math.round(buildMs)} ms; server: ${SERVER_COMMAND} on a fresh seeded database`);
 
   const tmp = tempDir('optout-bench-');
-  const registry = await startRegistry(join(tmp, 'registry.sqlite'));
-  console.log(`registry server started in ${Math.round(registry.startupMs)} ms`);
+  const database = await benchDatabase(tmp, 'registry');
+  const registryDatabase = database.env.DATABASE_PATH ?? ':memory:';
+  const registry = await startRegistry(registryDatabase, database.env);
+  console.log(`registry server (${ENGINE}) started in ${Math.round(registry.startupMs)} ms`);
 
   // The baselines answer with exactly what the registry serves, fetched from it now.
   const platform = await getExpect(`${registry.baseUrl}${PLATFORM}`);
@@ -295,7 +298,7 @@ runMain(async () => {
   const bareWarn = await startBare('warn');
   paired.push(await pairedRatio('LOG_LEVEL=warn on both', registry.baseUrl, bareWarn.baseUrl));
   await Promise.all([registry.proc.stop(), bareWarn.proc.stop()]);
-  const registryInfo = await startRegistry(join(tmp, 'registry.sqlite'), { LOG_LEVEL: 'info' }, { stdout: 'ignore' });
+  const registryInfo = await startRegistry(registryDatabase, { ...database.env, LOG_LEVEL: 'info' }, { stdout: 'ignore' });
   const bareInfo = await startBare('info');
   paired.push(await pairedRatio('default logging (info) on both', registryInfo.baseUrl, bareInfo.baseUrl));
   await Promise.all([registryInfo.proc.stop(), bareInfo.proc.stop()]);
@@ -348,6 +351,7 @@ runMain(async () => {
   if (serverMemory) console.log(`\nregistry server RSS after the run: ${(serverMemory.rss / 1048576).toFixed(1)} MB`);
 
   const file = writeResults('bench', 'latest.json', {
+    engine: ENGINE,
     kind: 'bench',
     timestamp: new Date().toISOString(),
     quick: QUICK,
