@@ -28,7 +28,7 @@ const SQLITE_ONLY = [
   'test/shutdown.test.ts',
   'test/sources-*.test.ts',
 ];
-const ENGINE_ONLY = ['test/multi-instance.test.ts'];
+const ENGINE_ONLY = ['test/multi-instance.test.ts', 'test/bench-instances.test.ts'];
 
 const withPostgres = postgresAvailable();
 if (!withPostgres) {
