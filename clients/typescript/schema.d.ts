@@ -190,7 +190,7 @@ export interface paths {
         };
         /**
          * The change feed
-         * @description One entry per registry version after `after`, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object. A page holds up to `limit` change sets, fewer when their patches are large (about 512 KB of patch text a page); follow `nextCursor` until it is null.
+         * @description One entry per registry version, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object. A page holds up to `limit` change sets, fewer when their patches are large (about 512 KB of patch text a page); follow `nextCursor` (pass it as `cursor`) until it is null. To start after a version you already have, pass it as `after`.
          */
         get: operations["listChanges"];
         put?: never;
@@ -1378,7 +1378,7 @@ export interface operations {
                  * @description Only platforms of this category.
                  * @example social
                  */
-                category?: string;
+                category?: components["schemas"]["CategoryInput"];
                 /** @description Only active platforms, or only retired ones. */
                 status?: "active" | "retired";
                 /**
@@ -1390,7 +1390,7 @@ export interface operations {
                  * @description Resolve defaults for people in this country or region group (affects `defaultState` and each item’s `trainingByDefault`).
                  * @example GB
                  */
-                region?: string;
+                region?: "EU" | "EEA" | "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "XK" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
                 /**
                  * @description Only platforms with documented opt-out steps for this device.
                  * @example android
@@ -1416,7 +1416,7 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -1644,7 +1644,7 @@ export interface operations {
                  * @description The person’s country (ISO 3166-1 alpha-2) or a region group. Without it, no region rule is applied.
                  * @example DE
                  */
-                region?: string;
+                region?: "EU" | "EEA" | "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "XK" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
                 /**
                  * @description The device to give steps for. Without it, steps for every device are returned.
                  * @example ios
@@ -1779,7 +1779,7 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -2036,7 +2036,7 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -2200,7 +2200,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Return change sets after this version (0: from the start). Pass the previous page’s `nextCursor`.
+                 * @description Start after this registry version (0 or absent: from the start). For following pages pass `cursor` instead.
                  * @example 0
                  */
                 after?: number;
@@ -2209,6 +2209,8 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -4312,7 +4314,7 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
                 cursor?: string;
             };
             header?: never;

@@ -92,16 +92,15 @@ export const cachingPlugin = fp(async (app: FastifyInstance) => {
     },
   );
 
-  app.decorateReply(
-    'sendCachedJson',
-    function <T>(this: FastifyReply, key: string, pinned: boolean, compute: () => T | Promise<T>, options?: CacheOptions<T>) {
-      return send(this, key, pinned, 'application/json; charset=utf-8', async () => {
-        const value = await compute();
-        const body = bytes(JSON.stringify(value));
-        return { body, etag: options?.etag ? options.etag(value) : etagOf(body) };
-      });
-    },
-  );
+  app.decorateReply('sendCachedJson', function <
+    T,
+  >(this: FastifyReply, key: string, pinned: boolean, compute: () => T | Promise<T>, options?: CacheOptions<T>) {
+    return send(this, key, pinned, 'application/json; charset=utf-8', async () => {
+      const value = await compute();
+      const body = bytes(JSON.stringify(value));
+      return { body, etag: options?.etag ? options.etag(value) : etagOf(body) };
+    });
+  });
 
   // Every successful GET gets an ETag (computed here when a route did not set one) and a 304 when
   // the client already has it.

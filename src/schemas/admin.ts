@@ -63,5 +63,8 @@ export const AuditEntry = z
         'Requests this row stands for: 1, or for requests refused without a valid key, how many came from this client for this route and status in that minute.',
       ),
   })
-  .meta({ id: 'AuditEntry', description: 'One admin request, accepted or refused (or, for refusals without a valid key, one client’s minute of them).' });
+  .meta({
+    id: 'AuditEntry',
+    description: 'One admin request, accepted or refused (or, for refusals without a valid key, one client’s minute of them).',
+  });
 export const AuditList = page(AuditEntry, 'AuditList', 'Admin requests, newest first.');

@@ -3,18 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { inBody } from '../../../domain/change-sets.js';
 import { AuditList, EventWriteRequest, PlatformWriteResult, RevertRequest, WriteHeaders, WriteResult } from '../../../schemas/admin.js';
+import type { Operation } from '../../../schemas/changes.js';
 import { ChangeSetRequest, MergePatch } from '../../../schemas/changes.js';
 import { PlatformInput } from '../../../schemas/platform.js';
 import { ChangeParams, CursorParam, LimitParam, SlugParams } from '../../../schemas/queries.js';
 import { decodeCursor, encodeCursor } from '../../../services/cursor.js';
-import {
-  changeMessage,
-  parseIfMatch,
-  type Preconditions,
-  type WriteContext,
-  type WriteOutcome,
-} from '../../../services/write-service.js';
-import type { Operation } from '../../../schemas/changes.js';
+import { changeMessage, type Preconditions, parseIfMatch, type WriteContext, type WriteOutcome } from '../../../services/write-service.js';
 import { problems } from '../common.js';
 import { auditPlugin } from './audit.js';
 
@@ -110,7 +104,9 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
-        op: 'put', slug: request.params.slug, platform: request.body,
+        op: 'put',
+        slug: request.params.slug,
+        platform: request.body,
       }),
   );
 
@@ -134,7 +130,9 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
-        op: 'patch', slug: request.params.slug, patch: request.body,
+        op: 'patch',
+        slug: request.params.slug,
+        patch: request.body,
       }),
   );
 
@@ -156,7 +154,8 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) =>
       platformWrite(request, reply, request.params.slug, changeMessage(request.headers['x-change-message']), {
-        op: 'retire', slug: request.params.slug,
+        op: 'retire',
+        slug: request.params.slug,
       }),
   );
 
