@@ -57,6 +57,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             ...(options.logStream ? { stream: options.logStream } : {}),
           },
     bodyLimit: config.BODY_LIMIT,
+    // Node's 16 KB default would refuse a change message the API accepts (up to 24,000 bytes encoded).
+    http: { maxHeaderSize: 32 * 1024 },
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     // A hop count is accepted by fastify at run time though its types only name boolean and string.
     trustProxy: config.TRUST_PROXY as boolean | string,

@@ -131,7 +131,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Diff a platform between two registry versions */
+        /**
+         * Diff a platform between two registry versions
+         * @description The RFC 6902 JSON Patch that turns the platform’s document at `from` into its document at `to` (empty when it did not change). Both versions must exist; the answer never changes, so it is cached as immutable.
+         */
         get: operations["diffPlatform"];
         put?: never;
         post?: never;
@@ -208,7 +211,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One change set */
+        /**
+         * One change set
+         * @description The change set that created this registry version: when, who, why, the platforms it touched and its RFC 6902 patch. A version never changes once written, so the answer is cached as immutable; 404 `version-not-found` for a version not yet written.
+         */
         get: operations["getChange"];
         put?: never;
         post?: never;
@@ -245,7 +251,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Current version, counts, last change and data licence */
+        /**
+         * Current version, counts, last change and data licence
+         * @description The registry at a glance: its current integer version (what `?version=N` and the change feed count), how many platforms, settings, region rules, events and sources it holds, the last change set (without its patch) and the licence under which the data may be reused.
+         */
         get: operations["getRegistry"];
         put?: never;
         post?: never;
@@ -264,7 +273,7 @@ export interface paths {
         };
         /**
          * Atom feed of change sets
-         * @description The latest 50 change sets, one entry per registry version.
+         * @description The latest 50 change sets, one entry per registry version. The body is XML text: generated fetch clients should read it as text (openapi-fetch and @hey-api/client-fetch: `parseAs: 'text'`).
          */
         get: operations["getChangesAtom"];
         put?: never;
@@ -282,7 +291,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Atom feed of one platform’s change sets */
+        /**
+         * Atom feed of one platform’s change sets
+         * @description The latest 50 change sets that touched this platform, one entry per registry version. The body is XML text: generated fetch clients should read it as text (openapi-fetch and @hey-api/client-fetch: `parseAs: 'text'`).
+         */
         get: operations["getPlatformChangesAtom"];
         put?: never;
         post?: never;
@@ -335,7 +347,7 @@ export interface paths {
         head?: never;
         /**
          * Change part of a platform (JSON Merge Patch)
-         * @description Send an RFC 7396 JSON Merge Patch as `application/merge-patch+json`; arrays are replaced whole. The result is validated like a PUT. Give the reason in the X-Change-Message header.
+         * @description Send an RFC 7396 JSON Merge Patch as `application/merge-patch+json` (its registered media type) or as `application/json` (the same document, for clients that cannot set another type); arrays are replaced whole and `null` removes a member. The result is validated like a PUT. Give the reason in the X-Change-Message header.
          */
         patch: operations["patchPlatform"];
         trace?: never;
@@ -404,195 +416,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /**
-         * @description A calendar date, YYYY-MM-DD.
-         * @example 2025-11-03
-         */
-        IsoDateInput: string;
-        /**
-         * @description The surface a person uses: web browser, iOS app, Android app, mobile browser or desktop app.
-         * @enum {string}
-         */
-        DeviceInput: "web" | "ios" | "android" | "mobile_web" | "desktop_app";
-        /**
-         * @description How a person's data is treated if they do nothing. `opted_in`: used for training unless they opt out. `opted_out`: not used unless they opt in. `no_choice`: used and no control is offered. `not_applicable`: the platform says it does not use this data for this purpose.
-         * @enum {string}
-         */
-        DefaultStateInput: "opted_in" | "opted_out" | "no_choice" | "not_applicable";
-        /**
-         * @description How a person exercises the choice: a settings toggle, a web form, an email, deleting the account, or no way at all.
-         * @enum {string}
-         */
-        MechanismInput: "toggle" | "form" | "email" | "account_deletion" | "none";
-        /**
-         * @description What kind of platform this is.
-         * @enum {string}
-         */
-        CategoryInput: "social" | "professional" | "messaging" | "ai-assistant" | "creative" | "forum" | "productivity" | "publishing" | "education" | "video" | "search" | "audio" | "developer" | "cloud-storage" | "other";
-        /**
-         * @description A kind of user data a setting covers.
-         * @enum {string}
-         */
-        DataCategoryInput: "public_posts" | "profile" | "private_messages" | "ai_chats" | "uploads" | "voice" | "usage" | "creative_works" | "code" | "documents" | "course_content" | "email" | "recordings";
-        /**
-         * @description What the data is used for: training the platform’s own generative models, training other (non-generative) models, sharing with affiliates or partners for their AI, licensing to third parties, allowing third-party AI crawlers, or general product improvement that includes model training.
-         * @enum {string}
-         */
-        PurposeInput: "train_own_generative_models" | "train_own_models" | "share_with_affiliates" | "license_to_third_parties" | "third_party_crawling" | "product_improvement";
-        /**
-         * @description What kind of change a policy event is.
-         * @enum {string}
-         */
-        EventKindInput: "policy_update" | "setting_introduced" | "setting_changed" | "default_changed" | "region_added" | "region_removed" | "paused" | "resumed" | "regulator_action" | "legal_action" | "data_deal" | "announcement" | "clarification";
-        /**
-         * @description `retired` is a tombstone: the platform stays in history and its slug is never reused.
-         * @enum {string}
-         */
-        PlatformStatusInput: "active" | "retired";
-        /**
-         * @description What a source is. `platform`: the platform’s own pages, policies or announcements. `regulator`: a data-protection or other authority. `court`: a judgment, order or filing. `terms_archive`: an archived version of the platform’s own document (e.g. an Open Terms Archive record). `press`: news or commentary. `other`: anything else (guides, blogs, aggregators).
-         * @enum {string}
-         */
-        SourceKindInput: "platform" | "regulator" | "court" | "terms_archive" | "press" | "other";
-        /**
-         * @description How well a fact is backed. `primary`: it cites the platform’s own words, a regulator, a court or an archived version of the platform’s document. `secondary`: press reports (or other third parties) only. `unconfirmed`: an editor noted it could not be confirmed.
-         * @enum {string}
-         */
-        EvidenceInput: "primary" | "secondary" | "unconfirmed";
-        /** @description Where a fact was seen. */
-        SourceInput: {
-            /** @description Id of the source within this platform, cited by facts. */
-            id: string;
-            /**
-             * Format: uri
-             * @description The original page: the platform’s help page, the regulator’s statement, the article.
-             */
-            url: string;
-            title: string;
-            publisher: string;
-            kind: components["schemas"]["SourceKindInput"];
-            /** @description When the page was published or last updated; null when it carries no date. */
-            publishedDate: components["schemas"]["IsoDateInput"] | null;
-            /** @description When the registry last read the page. */
-            retrievedDate: components["schemas"]["IsoDateInput"];
-        };
-        /** @description What a setting defaulted to during a period of real time. */
-        DefaultPeriodInput: {
-            /** @description The default in this period; null when the setting existed but its default is not known. */
-            state: components["schemas"]["DefaultStateInput"] | null;
-            /** @description First day this applies (inclusive); null when it applied from the start or the date is unknown. */
-            effectiveFrom: components["schemas"]["IsoDateInput"] | null;
-            /** @description First day this no longer applies (exclusive); null while it still applies. */
-            effectiveUntil: components["schemas"]["IsoDateInput"] | null;
-            /** @description Ids of entries in the platform’s `sources` that back this fact. */
-            sources: string[];
-            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
-            unconfirmed?: string;
-            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
-            evidence?: components["schemas"]["EvidenceInput"];
-        };
-        /** @description How to reach and change a setting on one device. */
-        OptOutPathInput: {
-            device: components["schemas"]["DeviceInput"];
-            /** @description Ordered steps, each naming the exact menu label a person taps or clicks. */
-            steps: string[];
-            /** @description A link straight to the control on this device, when one exists. */
-            deepLink: string | null;
-            notes: string | null;
-            /** @description Ids of entries in the platform’s `sources` that back this fact. */
-            sources: string[];
-            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
-            unconfirmed?: string;
-            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
-            evidence?: components["schemas"]["EvidenceInput"];
-        };
-        /** @description A control (or the absence of one) over whether the platform trains AI on a person’s data. */
-        SettingInput: {
-            /** @description Stable id of the setting within the platform. */
-            id: string;
-            /** @description The setting’s name exactly as the platform’s interface shows it (or, for data uses with no control, a plain description). */
-            name: string;
-            /** @description The toggle, checkbox or button text exactly as shown; null when there is none or it is not known. */
-            label: string | null;
-            /** @description What the setting controls, in the registry’s own words. */
-            description: string;
-            /** @description Kinds of data the setting covers. */
-            dataCovered: components["schemas"]["DataCategoryInput"][];
-            /** @description What the covered data is used for. */
-            purposes: components["schemas"]["PurposeInput"][];
-            mechanism: components["schemas"]["MechanismInput"];
-            /** @description The default state over real time, oldest first; periods never overlap. Empty when unknown. */
-            defaults: components["schemas"]["DefaultPeriodInput"][];
-            /** @description Whether opting out also removes data from models already trained; null when unknown. */
-            retroactive: boolean | null;
-            /** @description Whether the choice also binds affiliates (e.g. a parent company); null when unknown. */
-            coversAffiliates: boolean | null;
-            /** @description A link straight to the control, when one exists. */
-            deepLink: string | null;
-            /** @description Steps per device; one entry per device at most. */
-            paths: components["schemas"]["OptOutPathInput"][];
-            /** @description Ids of entries in the platform’s `sources` that back this fact. */
-            sources: string[];
-        };
-        /**
-         * @description An ISO 3166-1 alpha-2 country code or a region group code from `/v1/regions`.
-         * @example DE
-         */
-        RegionCodeInput: string;
-        /** @description How a platform treats people in some regions differently, for a period of real time. */
-        RegionRuleInput: {
-            id: string;
-            /** @description Countries and region groups the rule applies to. A rule naming a country beats one matching it through a group. */
-            regions: components["schemas"]["RegionCodeInput"][];
-            /** @description Settings the rule applies to; empty means every setting of the platform. */
-            settingIds: string[];
-            /**
-             * @description `excluded`: people there are left out of the training altogether. `override`: the fields below replace the setting’s own.
-             * @enum {string}
-             */
-            treatment: "excluded" | "override";
-            /** @description Default that applies there instead of the setting’s; null leaves it unchanged. */
-            defaultState: components["schemas"]["DefaultStateInput"] | null;
-            /** @description Mechanism that applies there instead of the setting’s; null leaves it unchanged. */
-            mechanism: components["schemas"]["MechanismInput"] | null;
-            /** @description Where people there opt out or object, when it differs from the setting’s deep link. */
-            optOutUrl: string | null;
-            /** @description First day this applies (inclusive); null when it applied from the start or the date is unknown. */
-            effectiveFrom: components["schemas"]["IsoDateInput"] | null;
-            /** @description First day this no longer applies (exclusive); null while it still applies. */
-            effectiveUntil: components["schemas"]["IsoDateInput"] | null;
-            notes: string | null;
-            /** @description Ids of entries in the platform’s `sources` that back this fact. */
-            sources: string[];
-            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
-            unconfirmed?: string;
-            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
-            evidence?: components["schemas"]["EvidenceInput"];
-        };
-        /** @description A dated change in how a platform uses data for AI training. */
-        PolicyEventInput: {
-            id: string;
-            kind: components["schemas"]["EventKindInput"];
-            title: string;
-            /** @description What changed, in the registry’s own words. */
-            summary: string;
-            /** @description When the change was announced or first reported; null when unknown. */
-            announcedDate: components["schemas"]["IsoDateInput"] | null;
-            /** @description When the change took effect; null when unknown or not applicable. */
-            effectiveDate: components["schemas"]["IsoDateInput"] | null;
-            /** @description Settings the change affected. */
-            settingIds: string[];
-            /** @description Regions the change affected; empty when it applied everywhere. */
-            regions: components["schemas"]["RegionCodeInput"][];
-            /** @description Ids of entries in the platform’s `sources` that back this fact. */
-            sources: string[];
-            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
-            unconfirmed?: string;
-            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
-            evidence?: components["schemas"]["EvidenceInput"];
-        };
         /** @description A platform’s full record as written by editors. `revision` and `at` (server-managed) may be present and are ignored. */
-        PlatformInputInput: {
+        PlatformInput: {
             /** @description Stable id, never reused (e.g. "linkedin"). */
             slug: string;
             name: string;
@@ -600,78 +425,34 @@ export interface components {
             owner: string;
             /** Format: uri */
             homepage: string;
-            category: components["schemas"]["CategoryInput"];
-            status: components["schemas"]["PlatformStatusInput"];
+            category: components["schemas"]["Category"];
+            status: components["schemas"]["PlatformStatus"];
             /** @description One paragraph, in the registry’s own words, on how the platform uses data for AI training. */
             summary: string;
             /** @description When an editor last checked this record against its sources. */
-            lastVerified: components["schemas"]["IsoDateInput"];
-            settings: components["schemas"]["SettingInput"][];
-            regionRules: components["schemas"]["RegionRuleInput"][];
-            events: components["schemas"]["PolicyEventInput"][];
-            sources: components["schemas"]["SourceInput"][];
-            revision?: unknown;
-            at?: unknown;
-        };
-        /** @description An RFC 7396 JSON Merge Patch of a platform document: members replace, `null` removes, objects merge; arrays are replaced whole. */
-        MergePatchInput: {
-            [key: string]: unknown;
+            lastVerified: components["schemas"]["IsoDate"];
+            settings: components["schemas"]["Setting"][];
+            regionRules: components["schemas"]["RegionRule"][];
+            events: components["schemas"]["PolicyEvent"][];
+            sources: components["schemas"]["Source"][];
+            revision?: components["schemas"]["Revision"];
+            at?: components["schemas"]["IsoDate"] | null;
         };
         /** @description Create a platform or replace its whole record. */
-        PutOperationInput: {
+        PutOperation: {
             /** @constant */
             op: "put";
             slug: string;
-            platform: components["schemas"]["PlatformInputInput"];
+            platform: components["schemas"]["PlatformInput"];
             /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
             ifVersion?: number;
         };
-        /** @description Change part of a platform’s record with a JSON Merge Patch. */
-        PatchOperationInput: {
-            /** @constant */
-            op: "patch";
-            slug: string;
-            patch: components["schemas"]["MergePatchInput"];
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
-            ifVersion?: number;
-        };
-        /** @description Retire a platform: it stays in history as a tombstone; its slug is never reused. */
-        RetireOperationInput: {
-            /** @constant */
-            op: "retire";
-            slug: string;
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
-            ifVersion?: number;
-        };
-        /** @description Record a policy event, together with the changes it brings. */
-        AddEventOperationInput: {
-            /** @constant */
-            op: "addEvent";
-            slug: string;
-            event: components["schemas"]["PolicyEventInput"];
-            /** @description The changes the event brings to the platform’s record, applied in the same change set. */
-            patch?: components["schemas"]["MergePatchInput"];
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
-            ifVersion?: number;
-        };
-        OperationInput: components["schemas"]["PutOperationInput"] | components["schemas"]["PatchOperationInput"] | components["schemas"]["RetireOperationInput"] | components["schemas"]["AddEventOperationInput"];
+        Operation: components["schemas"]["PutOperation"] | components["schemas"]["PatchOperation"] | components["schemas"]["RetireOperation"] | components["schemas"]["AddEventOperation"];
         /** @description An atomic change set: all operations apply, or none do. */
-        ChangeSetRequestInput: {
+        ChangeSetRequest: {
             /** @description Why the change is made; kept forever in the change feed. */
             message: string;
-            operations: components["schemas"]["OperationInput"][];
-        };
-        /** @description A policy event to record, with the changes it brings. */
-        EventWriteRequestInput: {
-            /** @description Why the change is made; kept forever in the change feed. */
-            message: string;
-            event: components["schemas"]["PolicyEventInput"];
-            /** @description Changes the event brings, in the same change set. */
-            patch?: components["schemas"]["MergePatchInput"];
-        };
-        RevertRequestInput: {
-            /** @description Why the change is made; kept forever in the change feed. */
-            message: string;
+            operations: components["schemas"]["Operation"][];
         };
         /**
          * @description A calendar date, YYYY-MM-DD.
@@ -806,8 +587,9 @@ export interface components {
         /**
          * @description An ISO 3166-1 alpha-2 country code or a region group code from `/v1/regions`.
          * @example DE
+         * @enum {string}
          */
-        RegionCode: string;
+        RegionCode: "EU" | "EEA" | "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "XK" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
         /** @description How a platform treats people in some regions differently, for a period of real time. */
         RegionRule: {
             id: string;
@@ -917,6 +699,44 @@ export interface components {
             /** @description Server-managed: the day the record is narrowed to (`at`), or null for the full record. Ignored on writes. */
             at: components["schemas"]["IsoDate"] | null;
         };
+        /**
+         * @description An RFC 7396 JSON Merge Patch of a platform document: members replace, `null` removes, objects merge; arrays are replaced whole.
+         * @example {
+         *       "lastVerified": "2026-01-15",
+         *       "summary": "LinkedIn uses public posts and profile data to train its generative AI models."
+         *     }
+         */
+        MergePatch: {
+            [key: string]: unknown;
+        };
+        /** @description Change part of a platform’s record with a JSON Merge Patch. */
+        PatchOperation: {
+            /** @constant */
+            op: "patch";
+            slug: string;
+            patch: components["schemas"]["MergePatch"];
+            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
+            ifVersion?: number;
+        };
+        /** @description Retire a platform: it stays in history as a tombstone; its slug is never reused. */
+        RetireOperation: {
+            /** @constant */
+            op: "retire";
+            slug: string;
+            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
+            ifVersion?: number;
+        };
+        /** @description Record a policy event, together with the changes it brings. */
+        AddEventOperation: {
+            /** @constant */
+            op: "addEvent";
+            slug: string;
+            event: components["schemas"]["PolicyEvent"];
+            /** @description The changes the event brings to the platform’s record, applied in the same change set. */
+            patch?: components["schemas"]["MergePatch"];
+            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
+            ifVersion?: number;
+        };
         /** @description One RFC 6902 JSON Patch operation. */
         JsonPatchOperation: {
             /** @enum {string} */
@@ -951,8 +771,11 @@ export interface components {
             detail: string;
             /** @description The request path, with the request id as a fragment. */
             instance: string;
-            /** @description Stable machine-readable code, the last segment of `type`. */
-            code: string;
+            /**
+             * @description Stable machine-readable code, the last segment of `type`. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. `forbidden`: the key’s role does not allow this operation. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. `payload-too-large`: the body is larger than this API accepts. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.
+             * @enum {string}
+             */
+            code: "bad-request" | "validation-failed" | "not-found" | "version-not-found" | "unauthorized" | "forbidden" | "conflict" | "precondition-failed" | "idempotency-key-reused" | "unsupported-media-type" | "payload-too-large" | "rate-limited" | "service-unavailable" | "internal";
             /** @description Every field to fix, for 400 and 422. */
             errors?: {
                 field: string;
@@ -1218,6 +1041,18 @@ export interface components {
             /** @description The platform as it is after the write. */
             platform: components["schemas"]["PlatformRecord"];
         };
+        /** @description A policy event to record, with the changes it brings. */
+        EventWriteRequest: {
+            /** @description Why the change is made; kept forever in the change feed. */
+            message: string;
+            event: components["schemas"]["PolicyEvent"];
+            /** @description Changes the event brings, in the same change set. */
+            patch?: components["schemas"]["MergePatch"];
+        };
+        RevertRequest: {
+            /** @description Why the change is made; kept forever in the change feed. */
+            message: string;
+        };
         /** @description One admin request, accepted or refused (or, for refusals without a valid key, one client’s minute of them). */
         AuditEntry: {
             id: number;
@@ -1250,7 +1085,58 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description Entity tag of this representation. Send it back in If-None-Match to revalidate a read (304 when unchanged), or in If-Match to write only if the platform has not changed. A compressed representation’s tag ends in `-br` or `-gzip`; the server compares tags with and without that suffix as the same.
+         * @example "linkedin.12.r3"
+         */
+        ETagRequired: string;
+        /**
+         * @description `public, max-age=31536000, immutable` for responses pinned by `?version=N` (they never change); `public, no-cache` for other public reads (revalidate with If-None-Match); `no-store` for problems, health checks and admin responses.
+         * @example public, no-cache
+         */
+        CacheControl: "public, max-age=31536000, immutable" | "public, no-cache" | "no-store";
+        /**
+         * @description `public, max-age=31536000, immutable` for responses pinned by `?version=N` (they never change); `public, no-cache` for other public reads (revalidate with If-None-Match); `no-store` for problems, health checks and admin responses.
+         * @example public, no-cache
+         */
+        CacheControlRequired: "public, max-age=31536000, immutable" | "public, no-cache" | "no-store";
+        /**
+         * @description The response depends on Accept-Encoding (br, gzip or none), so caches keep one copy per encoding.
+         * @example Accept-Encoding
+         */
+        Vary: string;
+        /**
+         * @description The change set the write recorded, under /v1/changes/{version}.
+         * @example /v1/changes/13
+         */
+        LocationRequired: string;
+        /**
+         * @description Seconds to wait before retrying.
+         * @example 30
+         */
+        RetryAfterRequired: number;
+        /**
+         * @description Requests this client may make per minute on this group of routes (public reads, or admin).
+         * @example 600
+         */
+        RateLimitLimit: number;
+        /**
+         * @description Requests left in the current minute.
+         * @example 599
+         */
+        RateLimitRemaining: number;
+        /**
+         * @description Seconds until the current minute’s budget is renewed.
+         * @example 60
+         */
+        RateLimitReset: number;
+        /**
+         * @description Present (`true`) when the response is the stored answer to an earlier request with the same Idempotency-Key: nothing was recorded again.
+         * @example true
+         */
+        IdempotentReplayed: "true";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1267,15 +1153,39 @@ export interface operations {
             /** @description The instance is up and can read the registry, at this registry version. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1284,7 +1194,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/healthz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -1292,9 +1202,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1303,7 +1218,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/healthz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -1325,15 +1240,39 @@ export interface operations {
             /** @description The instance is up and can read the registry, at this registry version. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1342,7 +1281,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/readyz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -1350,9 +1289,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1361,7 +1305,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/readyz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -1378,7 +1322,7 @@ export interface operations {
                  * @description Only platforms of this category.
                  * @example social
                  */
-                category?: components["schemas"]["CategoryInput"];
+                category?: components["schemas"]["Category"];
                 /** @description Only active platforms, or only retired ones. */
                 status?: "active" | "retired";
                 /**
@@ -1395,17 +1339,17 @@ export interface operations {
                  * @description Only platforms with documented opt-out steps for this device.
                  * @example android
                  */
-                device?: components["schemas"]["DeviceInput"];
+                device?: components["schemas"]["Device"];
                 /**
                  * @description Only platforms with a setting whose default (for `region`, on `at`) is this.
                  * @example opted_in
                  */
-                defaultState?: components["schemas"]["DefaultStateInput"];
+                defaultState?: components["schemas"]["DefaultState"];
                 /**
                  * @description Answer for this day (YYYY-MM-DD): what was in effect then.
                  * @example 2024-10-01
                  */
-                at?: components["schemas"]["IsoDateInput"];
+                at?: components["schemas"]["IsoDate"];
                 /**
                  * @description Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.
                  * @example 1
@@ -1428,15 +1372,38 @@ export interface operations {
             /** @description A page of platforms. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1445,7 +1412,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -1459,9 +1426,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1470,7 +1441,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -1478,9 +1449,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1489,7 +1465,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -1497,9 +1473,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1508,7 +1489,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -1525,7 +1506,7 @@ export interface operations {
                  * @description Answer for this day (YYYY-MM-DD): what was in effect then.
                  * @example 2024-10-01
                  */
-                at?: components["schemas"]["IsoDateInput"];
+                at?: components["schemas"]["IsoDate"];
                 /**
                  * @description Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.
                  * @example 1
@@ -1547,15 +1528,38 @@ export interface operations {
             /** @description A platform’s full record. With `at`, default periods, region rules and events are narrowed to what applied on that day. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformRecord"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1564,7 +1568,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -1578,9 +1582,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1589,7 +1597,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -1597,9 +1605,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1608,7 +1621,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -1616,9 +1629,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1627,7 +1645,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -1649,12 +1667,12 @@ export interface operations {
                  * @description The device to give steps for. Without it, steps for every device are returned.
                  * @example ios
                  */
-                device?: components["schemas"]["DeviceInput"];
+                device?: components["schemas"]["Device"];
                 /**
                  * @description The day to answer for; today (UTC) when omitted.
                  * @example 2024-10-01
                  */
-                at?: components["schemas"]["IsoDateInput"];
+                at?: components["schemas"]["IsoDate"];
                 /**
                  * @description Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.
                  * @example 1
@@ -1676,15 +1694,38 @@ export interface operations {
             /** @description The resolved answer for one person: region, device and day. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OptOutAnswer"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1693,7 +1734,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms/no-such-platform/opt-out#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -1707,9 +1748,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1718,7 +1763,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms/no-such-platform/opt-out#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -1726,9 +1771,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1737,7 +1787,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/opt-out#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -1745,9 +1795,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1756,7 +1811,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/opt-out#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -1797,15 +1852,38 @@ export interface operations {
             /** @description Change sets that touched a platform, newest first. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["HistoryList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1814,7 +1892,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms/no-such-platform/history#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -1828,9 +1906,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1839,7 +1921,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms/no-such-platform/history#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -1847,9 +1929,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1858,7 +1945,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/history#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -1866,9 +1953,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1877,7 +1969,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/history#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -1916,15 +2008,38 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformDiff"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1933,7 +2048,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms/no-such-platform/diff#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -1947,9 +2062,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1958,7 +2077,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms/no-such-platform/diff#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -1966,9 +2085,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1977,7 +2101,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/diff#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -1985,9 +2109,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1996,7 +2125,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/diff#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2015,17 +2144,17 @@ export interface operations {
                  */
                 platform?: string;
                 /** @example regulator_action */
-                kind?: components["schemas"]["EventKindInput"];
+                kind?: components["schemas"]["EventKind"];
                 /**
                  * @description Only events dated on or after this day.
                  * @example 2024-09-01
                  */
-                since?: components["schemas"]["IsoDateInput"];
+                since?: components["schemas"]["IsoDate"];
                 /**
                  * @description Only events dated on or before this day.
                  * @example 2025-12-31
                  */
-                until?: components["schemas"]["IsoDateInput"];
+                until?: components["schemas"]["IsoDate"];
                 /**
                  * @description Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.
                  * @example 1
@@ -2048,15 +2177,38 @@ export interface operations {
             /** @description Policy events across platforms, newest first. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EventList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2065,7 +2217,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2079,9 +2231,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2090,7 +2246,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2098,9 +2254,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2109,7 +2270,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2117,9 +2278,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2128,7 +2294,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2150,15 +2316,39 @@ export interface operations {
             /** @description Region groups with their members, and the countries a region may name. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Regions"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2167,7 +2357,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/regions#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2175,9 +2365,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2186,7 +2381,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/regions#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2221,15 +2416,38 @@ export interface operations {
             /** @description Change sets in version order. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChangeList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2238,7 +2456,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2252,9 +2470,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2263,7 +2485,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2271,9 +2493,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2282,7 +2509,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2290,9 +2517,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2301,7 +2533,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2329,15 +2561,38 @@ export interface operations {
             /** @description One change set: one registry version. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChangeEntry"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2346,7 +2601,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/changes/7#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2360,9 +2615,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2371,7 +2630,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/changes/7#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2379,9 +2638,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2390,7 +2654,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes/7#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2398,9 +2662,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2409,7 +2678,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes/7#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2437,15 +2706,38 @@ export interface operations {
             /** @description The whole registry at one version. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Export"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2454,7 +2746,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/export#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2468,9 +2760,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2479,7 +2775,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/export#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2487,9 +2783,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2498,7 +2799,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/export#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2506,9 +2807,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2517,7 +2823,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/export#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2539,15 +2845,39 @@ export interface operations {
             /** @description The registry at a glance. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RegistryInfo"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2556,7 +2886,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/registry#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2564,9 +2894,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2575,7 +2910,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/registry#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2594,18 +2929,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An Atom 1.0 feed. */
+            /** @description An Atom 1.0 feed (XML text). */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/atom+xml": string;
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2614,7 +2973,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2622,9 +2981,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2633,7 +2997,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2658,18 +3022,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An Atom 1.0 feed. */
+            /** @description An Atom 1.0 feed (XML text). */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/atom+xml": string;
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2678,7 +3065,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2692,9 +3079,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2703,7 +3094,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2711,9 +3102,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2722,7 +3118,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2730,9 +3126,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2741,7 +3142,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2763,13 +3164,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ChangeSetRequestInput"];
+                "application/json": components["schemas"]["ChangeSetRequest"];
             };
         };
         responses: {
             /** @description What a write recorded. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2779,15 +3184,24 @@ export interface operations {
             /** @description What a write recorded. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2796,7 +3210,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2810,9 +3224,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2821,7 +3239,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -2829,9 +3247,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2840,7 +3262,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -2848,9 +3270,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2859,7 +3285,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2867,9 +3293,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2878,7 +3308,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -2886,9 +3316,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2897,7 +3331,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -2905,9 +3339,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2916,7 +3354,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -2924,9 +3362,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2935,7 +3377,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -2943,9 +3385,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2954,7 +3400,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2968,9 +3414,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2979,7 +3430,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2987,9 +3438,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2998,7 +3454,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3011,13 +3467,18 @@ export interface operations {
     putPlatform: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Why the change is made (required for PUT, PATCH and DELETE on a platform). Percent-encode non-ASCII text. */
-                "x-change-message"?: string;
+            header: {
+                /**
+                 * @description Why the change is made, kept forever in the change feed: 1 to 2000 characters once decoded. Percent-encode it (e.g. `encodeURIComponent`), so any text survives HTTP headers; the encoded header may be up to 24000 bytes (2000 characters of 4 UTF-8 bytes each).
+                 * @example Re-verified%20against%20the%20help%20page
+                 */
+                "x-change-message": string;
                 /** @description The platform’s ETag from GET /v1/platforms/{slug} (or `*`): 412 if it changed since. */
                 "if-match"?: string;
                 /** @description Any unique string; a retry with the same key and body returns the first response and records nothing twice. */
                 "idempotency-key"?: string;
+                /** @description `*`: create the platform only if it does not exist yet; 412 if it does. */
+                "if-none-match"?: "*";
             };
             path: {
                 /**
@@ -3030,13 +3491,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PlatformInputInput"];
+                "application/json": components["schemas"]["PlatformInput"];
             };
         };
         responses: {
             /** @description What a write to one platform recorded, and the platform after it. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3046,15 +3512,25 @@ export interface operations {
             /** @description What a write to one platform recorded, and the platform after it. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformWriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3063,7 +3539,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3077,9 +3553,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3088,7 +3568,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -3096,9 +3576,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3107,7 +3591,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -3115,9 +3599,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3126,7 +3614,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -3134,9 +3622,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3145,7 +3637,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -3153,9 +3645,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3164,7 +3660,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -3172,9 +3668,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3183,7 +3683,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -3191,9 +3691,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3202,7 +3706,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -3210,9 +3714,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3221,7 +3729,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3235,9 +3743,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3246,7 +3759,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -3254,9 +3767,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3265,7 +3783,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3278,9 +3796,12 @@ export interface operations {
     retirePlatform: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Why the change is made (required for PUT, PATCH and DELETE on a platform). Percent-encode non-ASCII text. */
-                "x-change-message"?: string;
+            header: {
+                /**
+                 * @description Why the change is made, kept forever in the change feed: 1 to 2000 characters once decoded. Percent-encode it (e.g. `encodeURIComponent`), so any text survives HTTP headers; the encoded header may be up to 24000 bytes (2000 characters of 4 UTF-8 bytes each).
+                 * @example Re-verified%20against%20the%20help%20page
+                 */
+                "x-change-message": string;
                 /** @description The platform’s ETag from GET /v1/platforms/{slug} (or `*`): 412 if it changed since. */
                 "if-match"?: string;
                 /** @description Any unique string; a retry with the same key and body returns the first response and records nothing twice. */
@@ -3300,15 +3821,25 @@ export interface operations {
             /** @description What a write to one platform recorded, and the platform after it. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformWriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3317,7 +3848,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3331,9 +3862,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3342,7 +3877,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -3350,9 +3885,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3361,7 +3900,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -3369,9 +3908,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3380,7 +3923,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -3388,9 +3931,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3399,7 +3946,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -3407,9 +3954,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3418,7 +3969,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -3426,9 +3977,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3437,7 +3992,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -3445,9 +4000,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3456,7 +4015,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -3464,9 +4023,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3475,7 +4038,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3489,9 +4052,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3500,7 +4068,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -3508,9 +4076,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3519,7 +4092,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3532,9 +4105,12 @@ export interface operations {
     patchPlatform: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Why the change is made (required for PUT, PATCH and DELETE on a platform). Percent-encode non-ASCII text. */
-                "x-change-message"?: string;
+            header: {
+                /**
+                 * @description Why the change is made, kept forever in the change feed: 1 to 2000 characters once decoded. Percent-encode it (e.g. `encodeURIComponent`), so any text survives HTTP headers; the encoded header may be up to 24000 bytes (2000 characters of 4 UTF-8 bytes each).
+                 * @example Re-verified%20against%20the%20help%20page
+                 */
+                "x-change-message": string;
                 /** @description The platform’s ETag from GET /v1/platforms/{slug} (or `*`): 412 if it changed since. */
                 "if-match"?: string;
                 /** @description Any unique string; a retry with the same key and body returns the first response and records nothing twice. */
@@ -3551,13 +4127,19 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MergePatchInput"];
+                "application/merge-patch+json": components["schemas"]["MergePatch"];
+                "application/json": components["schemas"]["MergePatch"];
             };
         };
         responses: {
             /** @description What a write to one platform recorded, and the platform after it. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3567,15 +4149,25 @@ export interface operations {
             /** @description What a write to one platform recorded, and the platform after it. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformWriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3584,7 +4176,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3598,9 +4190,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3609,7 +4205,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -3617,9 +4213,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3628,7 +4228,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -3636,9 +4236,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3647,7 +4251,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -3655,9 +4259,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3666,7 +4274,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -3674,9 +4282,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3685,7 +4297,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -3693,9 +4305,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3704,7 +4320,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -3712,9 +4328,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3723,7 +4343,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -3731,9 +4351,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3742,7 +4366,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3756,9 +4380,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3767,7 +4396,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -3775,9 +4404,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3786,7 +4420,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3816,22 +4450,32 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["EventWriteRequestInput"];
+                "application/json": components["schemas"]["EventWriteRequest"];
             };
         };
         responses: {
             /** @description What a write to one platform recorded, and the platform after it. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformWriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3840,7 +4484,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3854,9 +4498,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3865,7 +4513,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -3873,9 +4521,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3884,7 +4536,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -3892,9 +4544,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3903,7 +4559,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -3911,9 +4567,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3922,7 +4582,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -3930,9 +4590,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3941,7 +4605,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -3949,9 +4613,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3960,7 +4628,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -3968,9 +4636,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3979,7 +4651,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -3987,9 +4659,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3998,7 +4674,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -4012,9 +4688,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4023,7 +4704,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -4031,9 +4712,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4042,7 +4728,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -4070,22 +4756,31 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RevertRequestInput"];
+                "application/json": components["schemas"]["RevertRequest"];
             };
         };
         responses: {
             /** @description What a write recorded. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4094,7 +4789,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -4108,9 +4803,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4119,7 +4818,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -4127,9 +4826,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4138,7 +4841,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -4146,9 +4849,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4157,7 +4864,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -4165,9 +4872,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4176,7 +4887,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -4184,9 +4895,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4195,7 +4910,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -4203,9 +4918,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4214,7 +4933,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -4222,9 +4941,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4233,7 +4956,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -4241,9 +4964,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4252,7 +4979,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -4266,9 +4993,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4277,7 +5009,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -4285,9 +5017,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4296,7 +5033,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -4326,15 +5063,38 @@ export interface operations {
             /** @description Admin requests, newest first. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuditList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4343,7 +5103,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -4357,9 +5117,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4368,7 +5132,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -4376,9 +5140,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4387,7 +5155,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -4395,9 +5163,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4406,7 +5179,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -4414,9 +5187,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4425,7 +5203,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }

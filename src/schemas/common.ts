@@ -23,6 +23,7 @@ z.config({
 /** A calendar date, `YYYY-MM-DD`, checked to be a real day (no 2024-02-30). */
 export const IsoDate = z
   .string()
+  .length(10, 'must be a date in the form YYYY-MM-DD')
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date in the form YYYY-MM-DD')
   .refine((value) => isRealDate(value), 'must be a real calendar date (YYYY-MM-DD)')
   .meta({ id: 'IsoDate', description: 'A calendar date, YYYY-MM-DD.', example: '2025-11-03' });

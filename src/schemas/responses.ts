@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROBLEM_CODE_LIST, PROBLEM_CODES } from '../errors.js';
 import { ChangeEntry, JsonPatchOperation } from './changes.js';
 import { Category, DataCategory, DefaultState, Device, IsoDate, Mechanism, PlatformStatus, Purpose } from './common.js';
 import { AsOf, OptOutPath, PlatformDocument, PolicyEvent, RegionRule, Revision, Source } from './platform.js';
@@ -10,7 +11,11 @@ export const Problem = z
     status: z.int(),
     detail: z.string().describe('What went wrong and what to do about it.'),
     instance: z.string().describe('The request path, with the request id as a fragment.'),
-    code: z.string().describe('Stable machine-readable code, the last segment of `type`.'),
+    code: z
+      .enum(PROBLEM_CODE_LIST)
+      .describe(
+        `Stable machine-readable code, the last segment of \`type\`. ${PROBLEM_CODE_LIST.map((c) => `\`${c}\`: ${PROBLEM_CODES[c].meaning}`).join(' ')}`,
+      ),
     errors: z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()

@@ -67,7 +67,8 @@ export function changeMessage(header: string | undefined): string {
   } catch {
     message = undefined;
   }
-  if (!message || message.length > 2000) {
+  // Counted in code points, as a person counts characters: "ü" or "😀" is one, whatever its encoding.
+  if (!message || [...message].length > 2000) {
     throw badRequest('Say why: send the change message in the X-Change-Message header (1 to 2000 characters, percent-encoded).', [
       {
         field: 'header.x-change-message',

@@ -35,6 +35,9 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'getChange',
         summary: 'One change set',
+        description:
+          'The change set that created this registry version: when, who, why, the platforms it touched and its RFC 6902 patch. ' +
+          'A version never changes once written, so the answer is cached as immutable; 404 `version-not-found` for a version not yet written.',
         tags,
         params: ChangeParams,
         response: { 200: ChangeEntry, ...problems(...READ_ERRORS) },
