@@ -196,8 +196,14 @@ describe('input limits: every array and string a client sends is bounded, by the
     for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, Json>>)) {
       for (const [method, op] of Object.entries(item)) {
         const o = op as { parameters?: { name: string; schema: Json }[]; requestBody?: { content: Record<string, { schema: Json }> } };
-        for (const p of o.parameters ?? []) visit(p.schema, `${method} ${path} ${p.name}`), inputs++;
-        for (const media of Object.values(o.requestBody?.content ?? {})) visit(media.schema, `${method} ${path} body`), inputs++;
+        for (const p of o.parameters ?? []) {
+          visit(p.schema, `${method} ${path} ${p.name}`);
+          inputs++;
+        }
+        for (const media of Object.values(o.requestBody?.content ?? {})) {
+          visit(media.schema, `${method} ${path} body`);
+          inputs++;
+        }
       }
     }
     expect(inputs).toBeGreaterThan(30);
