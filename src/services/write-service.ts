@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ChangeSetRow, Store, UnitOfWork } from '../db/repository.js';
 import { type CurrentPlatform, type Locate, type PlannedRevision, planChangeSet } from '../domain/change-sets.js';
+import { withoutEncoding } from '../domain/etags.js';
 import { badRequest, ProblemError } from '../errors.js';
 import type { Operation } from '../schemas/changes.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
@@ -56,7 +57,8 @@ export function parseIfMatch(header: string | undefined): '*' | string[] | undef
       { field: 'header.if-match', message: 'not a list of entity tags' },
     ]);
   }
-  return tags;
+  // A tag read from a compressed response (`"x.7.r3-gzip"`) names the same platform version.
+  return tags.map(withoutEncoding);
 }
 
 /** Decodes the change message header (percent-encoded so that any text survives HTTP headers). */
