@@ -795,6 +795,8 @@ export interface components {
             lastVerified: components["schemas"]["IsoDate"];
             /** @description Whether data is used for training by default on `at` (for `region`, when given); null when unknown. */
             trainingByDefault: boolean | null;
+            /** @description The weakest evidence among the facts that decided `trainingByDefault` (for `region`, on `at`); null when nothing did. */
+            evidence: components["schemas"]["Evidence"] | null;
             /** @description Distinct default states of its settings on `at` (for `region`, when given). */
             defaultStates: components["schemas"]["DefaultState"][];
             /** @description Devices with documented opt-out steps. */
@@ -840,6 +842,8 @@ export interface components {
             decidedBy: components["schemas"]["Decision"];
             /** @description Whether this setting decides the headline `trainingByDefault` (see OptOutAnswer). */
             countsTowardAnswer: boolean;
+            /** @description The weakest evidence among the facts that decided this setting’s answer and its paths. */
+            evidence: components["schemas"]["Evidence"] | null;
             sources: string[];
         };
         /** @description The resolved answer for one person: region, device and day. */
@@ -855,6 +859,8 @@ export interface components {
             at: components["schemas"]["IsoDate"];
             /** @description Is this person’s data used to train generative AI if they do nothing? Decided by the settings for generative-AI training (purposes train_own_generative_models, share_with_affiliates, license_to_third_parties, third_party_crawling), or by all settings on a platform that has none of those: true if any of them trains by default, null if none does but one is unknown. */
             trainingByDefault: boolean | null;
+            /** @description The weakest evidence among the facts that decided `trainingByDefault`; null when nothing did. */
+            evidence: components["schemas"]["Evidence"] | null;
             decidedBy: {
                 /** @enum {string} */
                 kind: "region_rule" | "setting_default" | "unknown";
@@ -972,6 +978,16 @@ export interface components {
                 regionRules: number;
                 events: number;
                 sources: number;
+            };
+            /** @description How recently the platforms were checked against their sources: how many were verified within 30, 90 and 365 days. */
+            freshness: {
+                /** @description The day (UTC) the counts below were taken. */
+                asOf: components["schemas"]["IsoDate"];
+                verifiedWithin30Days: number;
+                verifiedWithin90Days: number;
+                verifiedWithin365Days: number;
+                /** @description The oldest `lastVerified` among the platforms; null when there are none. */
+                oldestLastVerified: components["schemas"]["IsoDate"] | null;
             };
             lastChange: {
                 /** @description The registry version this change set created. */

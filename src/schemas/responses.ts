@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PROBLEM_CODE_LIST, PROBLEM_CODES } from '../errors.js';
 import { ChangeEntry, JsonPatchOperation } from './changes.js';
 import { Category, DataCategory, DefaultState, Device, IsoDate, Mechanism, PlatformStatus, Purpose } from './common.js';
-import { AsOf, OptOutPath, PlatformDocument, PolicyEvent, RegionRule, Revision, Source } from './platform.js';
+import { AsOf, Evidence, OptOutPath, PlatformDocument, PolicyEvent, RegionRule, Revision, Source } from './platform.js';
 
 export const Problem = z
   .object({
@@ -47,6 +47,9 @@ export const PlatformSummary = z
       .boolean()
       .nullable()
       .describe('Whether data is used for training by default on `at` (for `region`, when given); null when unknown.'),
+    evidence: Evidence.nullable().describe(
+      'The weakest evidence among the facts that decided `trainingByDefault` (for `region`, on `at`); null when nothing did.',
+    ),
     defaultStates: z.array(DefaultState).describe('Distinct default states of its settings on `at` (for `region`, when given).'),
     devices: z.array(Device).describe('Devices with documented opt-out steps.'),
     settingCount: z.int(),
@@ -83,6 +86,7 @@ export const ResolvedSetting = z
     availableDevices: z.array(Device),
     decidedBy: Decision,
     countsTowardAnswer: z.boolean().describe('Whether this setting decides the headline `trainingByDefault` (see OptOutAnswer).'),
+    evidence: Evidence.nullable().describe('The weakest evidence among the facts that decided this setting’s answer and its paths.'),
     sources: z.array(z.string()),
   })
   .meta({ id: 'ResolvedSetting', description: 'One setting as it applies to the person asking.' });
@@ -101,6 +105,7 @@ export const OptOutAnswer = z
           '(purposes train_own_generative_models, share_with_affiliates, license_to_third_parties, third_party_crawling), or by all ' +
           'settings on a platform that has none of those: true if any of them trains by default, null if none does but one is unknown.',
       ),
+    evidence: Evidence.nullable().describe('The weakest evidence among the facts that decided `trainingByDefault`; null when nothing did.'),
     decidedBy: Decision.extend({ settingId: z.string().nullable() }).nullable(),
     rule: RegionRule.nullable().describe('The region rule that decided the answer, if one did.'),
     settings: z.array(ResolvedSetting),
@@ -162,6 +167,15 @@ export const RegistryInfo = z
     version: z.int().describe('The current registry version.'),
     platforms: z.object({ total: z.int(), active: z.int(), retired: z.int() }),
     counts: z.object({ settings: z.int(), regionRules: z.int(), events: z.int(), sources: z.int() }),
+    freshness: z
+      .object({
+        asOf: IsoDate.describe('The day (UTC) the counts below were taken.'),
+        verifiedWithin30Days: z.int(),
+        verifiedWithin90Days: z.int(),
+        verifiedWithin365Days: z.int(),
+        oldestLastVerified: IsoDate.nullable().describe('The oldest `lastVerified` among the platforms; null when there are none.'),
+      })
+      .describe('How recently the platforms were checked against their sources: how many were verified within 30, 90 and 365 days.'),
     lastChange: ChangeEntry.omit({ patch: true }).nullable(),
     license: z.object({ name: z.string(), spdx: z.string(), url: z.string(), attribution: z.string() }),
   })
