@@ -20,10 +20,7 @@ import * as sqliteTables from './schema.js';
  * declare the same tables with the same row types, and drizzle renders each query in the dialect of
  * the handle it runs on, so one set of queries serves both; the types name SQLite's for brevity.
  */
-export type Tables = Pick<
-  typeof sqliteTables,
-  'changeSets' | 'platforms' | 'platformRevisions' | 'apiKeys' | 'idempotencyKeys' | 'auditLog'
->;
+export type Tables = Pick<typeof sqliteTables, 'changeSets' | 'platforms' | 'platformRevisions' | 'apiKeys' | 'idempotencyKeys' | 'auditLog'>;
 // biome-ignore lint/suspicious/noExplicitAny: the handle is either dialect's database or transaction.
 export type AnyDb = BetterSQLite3Database<any>;
 

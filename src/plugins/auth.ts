@@ -48,8 +48,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { keys: KeyServi
     }
   };
   const overLimit = (...keys: (string | undefined)[]) =>
-    opts.failureLimit > 0 &&
-    keys.some((k) => k !== undefined && (failures.get(k, { updateAgeOnGet: false })?.count ?? 0) >= opts.failureLimit);
+    opts.failureLimit > 0 && keys.some((k) => k !== undefined && (failures.get(k, { updateAgeOnGet: false })?.count ?? 0) >= opts.failureLimit);
   const tooMany = (key: string) => {
     const seconds = Math.max(1, Math.ceil(failures.getRemainingTTL(key) / 1000));
     return new ProblemError(429, 'rate-limited', `Too many failed authentications; retry in ${seconds} s with a valid key.`, {
@@ -74,14 +73,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { keys: KeyServi
           headers: { 'www-authenticate': CHALLENGE },
         });
       }
-      throw new ProblemError(
-        401,
-        'unauthorized',
-        'The API key is not valid or has been revoked. Ask an admin for a key (`npm run keys -- create`).',
-        {
-          headers: { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` },
-        },
-      );
+      throw new ProblemError(401, 'unauthorized', 'The API key is not valid or has been revoked. Ask an admin for a key (`npm run keys -- create`).', {
+        headers: { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` },
+      });
     }
     request.principal = { keyId: key.id, name: key.name, role: key.role };
     if (role === 'admin' && key.role !== 'admin') {

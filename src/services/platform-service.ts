@@ -1,4 +1,4 @@
-import { narrowToDate, todayUtc } from '../domain/effective.js';
+import { todayUtc, narrowToDate } from '../domain/effective.js';
 import { withEvidence } from '../domain/evidence.js';
 import { resolveOptOut } from '../domain/resolve.js';
 import { badRequest } from '../errors.js';
@@ -69,13 +69,7 @@ export class PlatformService {
     const at = query.at ?? todayUtc();
     const needsDocument =
       query.region !== undefined || query.device !== undefined || query.defaultState !== undefined || query.verifiedBefore !== undefined;
-    const items: {
-      doc: PlatformDocument;
-      revisionVersion: number;
-      answer: ReturnType<typeof resolveOptOut>;
-      states: DefaultState[];
-      devices: Device[];
-    }[] = [];
+    const items: { doc: PlatformDocument; revisionVersion: number; answer: ReturnType<typeof resolveOptOut>; states: DefaultState[]; devices: Device[] }[] = [];
     let after = cursor ? String(cursor.k) : '';
     let more = false;
     const batch = Math.max(query.limit + 1, needsDocument ? 256 : 0);

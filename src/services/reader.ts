@@ -29,14 +29,9 @@ export class RegistryReader {
     const current = await this.store.currentVersion();
     if (requested === undefined) return current;
     if (requested > current) {
-      throw new ProblemError(
-        404,
-        'version-not-found',
-        `Registry version ${requested} does not exist yet; the current version is ${current}.`,
-        {
-          extensions: { currentVersion: current },
-        },
-      );
+      throw new ProblemError(404, 'version-not-found', `Registry version ${requested} does not exist yet; the current version is ${current}.`, {
+        extensions: { currentVersion: current },
+      });
     }
     return requested;
   }
