@@ -188,7 +188,7 @@ describe('input limits: every array and string a client sends is bounded, by the
         loose.push(`${where}: string without maxLength`);
       for (const [key, value] of Object.entries(schema)) {
         if (key === 'properties') for (const [name, child] of Object.entries(value as Json)) visit(child, `${where}.${name}`);
-        else if (Array.isArray(value)) value.forEach((child) => visit(child, where));
+        else if (Array.isArray(value)) for (const child of value) visit(child, where);
         else if (typeof value === 'object') visit(value, `${where}/${key}`);
       }
     };

@@ -444,7 +444,10 @@ export interface components {
             op: "put";
             slug: string;
             platform: components["schemas"]["PlatformInput"];
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
+            /**
+             * Format: int64
+             * @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412.
+             */
             ifVersion?: number;
         };
         Operation: components["schemas"]["PutOperation"] | components["schemas"]["PatchOperation"] | components["schemas"]["RetireOperation"] | components["schemas"]["AddEventOperation"];
@@ -664,14 +667,20 @@ export interface components {
         };
         /** @description Server-managed: which change set produced this record. Ignored on writes. */
         Revision: {
-            /** @description The registry version whose change set last changed this platform. */
+            /**
+             * Format: int64
+             * @description The registry version whose change set last changed this platform.
+             */
             version: number;
             /** @description When that change set was recorded (RFC 3339, UTC). */
             recordedAt: string;
         };
         /** @description Which registry version and which day a response describes. */
         AsOf: {
-            /** @description The registry version the answer was read at. */
+            /**
+             * Format: int64
+             * @description The registry version the answer was read at.
+             */
             version: number;
             /** @description The day the answer applies to; null for the full record across all time. */
             at: components["schemas"]["IsoDate"] | null;
@@ -715,7 +724,10 @@ export interface components {
             op: "patch";
             slug: string;
             patch: components["schemas"]["MergePatch"];
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
+            /**
+             * Format: int64
+             * @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412.
+             */
             ifVersion?: number;
         };
         /** @description Retire a platform: it stays in history as a tombstone; its slug is never reused. */
@@ -723,7 +735,10 @@ export interface components {
             /** @constant */
             op: "retire";
             slug: string;
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
+            /**
+             * Format: int64
+             * @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412.
+             */
             ifVersion?: number;
         };
         /** @description Record a policy event, together with the changes it brings. */
@@ -734,7 +749,10 @@ export interface components {
             event: components["schemas"]["PolicyEvent"];
             /** @description The changes the event brings to the platform’s record, applied in the same change set. */
             patch?: components["schemas"]["MergePatch"];
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
+            /**
+             * Format: int64
+             * @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412.
+             */
             ifVersion?: number;
         };
         /** @description One RFC 6902 JSON Patch operation. */
@@ -747,7 +765,10 @@ export interface components {
         };
         /** @description One change set: one registry version. */
         ChangeEntry: {
-            /** @description The registry version this change set created. */
+            /**
+             * Format: int64
+             * @description The registry version this change set created.
+             */
             version: number;
             /** @description When it was recorded (RFC 3339, UTC). */
             recordedAt: string;
@@ -766,6 +787,7 @@ export interface components {
             /** @description A URI reference naming the kind of problem (`/problems/<code>`). */
             type: string;
             title: string;
+            /** Format: int64 */
             status: number;
             /** @description What went wrong and what to do about it. */
             detail: string;
@@ -801,6 +823,7 @@ export interface components {
             defaultStates: components["schemas"]["DefaultState"][];
             /** @description Devices with documented opt-out steps. */
             devices: components["schemas"]["Device"][];
+            /** Format: int64 */
             settingCount: number;
             revision: components["schemas"]["Revision"];
         };
@@ -878,6 +901,7 @@ export interface components {
         };
         /** @description A change set as it touched one platform. */
         HistoryEntry: {
+            /** Format: int64 */
             version: number;
             recordedAt: string;
             author: string;
@@ -896,7 +920,9 @@ export interface components {
         };
         PlatformDiff: {
             slug: string;
+            /** Format: int64 */
             from: number;
+            /** Format: int64 */
             to: number;
             /** @description RFC 6902 patch from the platform at `from` to the platform at `to` (`{}` where it did not exist). */
             patch: components["schemas"]["JsonPatchOperation"][];
@@ -966,31 +992,47 @@ export interface components {
         };
         /** @description The registry at a glance. */
         RegistryInfo: {
-            /** @description The current registry version. */
+            /**
+             * Format: int64
+             * @description The current registry version.
+             */
             version: number;
             platforms: {
+                /** Format: int64 */
                 total: number;
+                /** Format: int64 */
                 active: number;
+                /** Format: int64 */
                 retired: number;
             };
             counts: {
+                /** Format: int64 */
                 settings: number;
+                /** Format: int64 */
                 regionRules: number;
+                /** Format: int64 */
                 events: number;
+                /** Format: int64 */
                 sources: number;
             };
             /** @description How recently the platforms were checked against their sources: how many were verified within 30, 90 and 365 days. */
             freshness: {
                 /** @description The day (UTC) the counts below were taken. */
                 asOf: components["schemas"]["IsoDate"];
+                /** Format: int64 */
                 verifiedWithin30Days: number;
+                /** Format: int64 */
                 verifiedWithin90Days: number;
+                /** Format: int64 */
                 verifiedWithin365Days: number;
                 /** @description The oldest `lastVerified` among the platforms; null when there are none. */
                 oldestLastVerified: components["schemas"]["IsoDate"] | null;
             };
             lastChange: {
-                /** @description The registry version this change set created. */
+                /**
+                 * Format: int64
+                 * @description The registry version this change set created.
+                 */
                 version: number;
                 /** @description When it was recorded (RFC 3339, UTC). */
                 recordedAt: string;
@@ -1011,6 +1053,7 @@ export interface components {
         };
         /** @description The whole registry at one version. */
         Export: {
+            /** Format: int64 */
             version: number;
             /** @description When that version was recorded (RFC 3339, UTC); null for version 0. */
             recordedAt: string | null;
@@ -1035,13 +1078,17 @@ export interface components {
         Health: {
             /** @constant */
             status: "ok";
+            /** Format: int64 */
             version: number;
         };
         /** @description What a write recorded. */
         WriteResult: {
             /** @description False when the write changed nothing (no new version). */
             changed: boolean;
-            /** @description The registry version after the write. */
+            /**
+             * Format: int64
+             * @description The registry version after the write.
+             */
             version: number;
             /** @description The change set recorded, or null when nothing changed. */
             change: components["schemas"]["ChangeEntry"] | null;
@@ -1050,7 +1097,10 @@ export interface components {
         PlatformWriteResult: {
             /** @description False when the write changed nothing (no new version). */
             changed: boolean;
-            /** @description The registry version after the write. */
+            /**
+             * Format: int64
+             * @description The registry version after the write.
+             */
             version: number;
             /** @description The change set recorded, or null when nothing changed. */
             change: components["schemas"]["ChangeEntry"] | null;
@@ -1071,6 +1121,7 @@ export interface components {
         };
         /** @description One admin request, accepted or refused (or, for refusals without a valid key, one client’s minute of them). */
         AuditEntry: {
+            /** Format: int64 */
             id: number;
             /** @description When the request was answered; for an aggregated row, the start of its minute. */
             at: string;
@@ -1080,6 +1131,7 @@ export interface components {
             keyName: string | null;
             method: string;
             route: string;
+            /** Format: int64 */
             status: number;
             /** @enum {string} */
             outcome: "accepted" | "refused" | "failed";
@@ -1087,7 +1139,10 @@ export interface components {
             version: number | null;
             requestId: string;
             ip: string | null;
-            /** @description Requests this row stands for: 1, or for requests refused without a valid key, how many came from this client for this route and status in that minute. */
+            /**
+             * Format: int64
+             * @description Requests this row stands for: 1, or for requests refused without a valid key, how many came from this client for this route and status in that minute.
+             */
             count: number;
         };
         /** @description Admin requests, newest first. */
@@ -1148,6 +1203,11 @@ export interface components {
          */
         RateLimitReset: number;
         /**
+         * @description Public reads may be read from any origin (browser extensions, dashboards). Admin operations send no CORS headers.
+         * @example *
+         */
+        AccessControlAllowOriginRequired: "*";
+        /**
          * @description Present (`true`) when the response is the stored answer to an earlier request with the same Idempotency-Key: nothing was recorded again.
          * @example true
          */
@@ -1175,6 +1235,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1190,6 +1251,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1202,6 +1264,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1218,6 +1281,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/healthz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -1226,6 +1313,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1262,6 +1350,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1277,6 +1366,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1289,6 +1379,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1305,6 +1396,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/readyz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -1313,6 +1428,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1394,6 +1510,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1409,6 +1526,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1420,6 +1538,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1449,6 +1568,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1473,6 +1593,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1489,6 +1610,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -1497,6 +1642,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1550,6 +1696,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1565,6 +1712,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1576,6 +1724,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1605,6 +1754,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1629,6 +1779,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1645,6 +1796,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -1653,6 +1828,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1716,6 +1892,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1731,6 +1908,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1742,6 +1920,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1771,6 +1950,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1795,6 +1975,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1811,6 +1992,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms/no-such-platform/opt-out#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -1819,6 +2024,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1874,6 +2080,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1889,6 +2096,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1900,6 +2108,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1929,6 +2138,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1953,6 +2163,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1969,6 +2180,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms/no-such-platform/history#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -1977,6 +2212,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2030,6 +2266,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2045,6 +2282,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2056,6 +2294,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2085,6 +2324,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2109,6 +2349,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2125,6 +2366,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms/no-such-platform/diff#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -2133,6 +2398,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2199,6 +2465,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2214,6 +2481,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2225,6 +2493,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2254,6 +2523,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2278,6 +2548,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2294,6 +2565,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -2302,6 +2597,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2338,6 +2634,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2353,6 +2650,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2365,6 +2663,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2381,6 +2680,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/regions#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -2389,6 +2712,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2438,6 +2762,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2453,6 +2778,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2464,6 +2790,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2493,6 +2820,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2517,6 +2845,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2533,6 +2862,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -2541,6 +2894,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2583,6 +2937,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2598,6 +2953,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2609,6 +2965,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2638,6 +2995,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2662,6 +3020,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2678,6 +3037,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/changes/7#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -2686,6 +3069,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2728,6 +3112,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2743,6 +3128,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2754,6 +3140,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2783,6 +3170,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2807,6 +3195,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2823,6 +3212,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/export#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -2831,6 +3244,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2867,6 +3281,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2882,6 +3297,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2894,6 +3310,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2910,6 +3327,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/registry#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -2918,6 +3359,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2954,6 +3396,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2969,6 +3412,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2981,6 +3425,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2997,6 +3442,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -3005,6 +3474,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3047,6 +3517,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3062,6 +3533,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3073,6 +3545,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3102,6 +3575,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3126,6 +3600,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3142,6 +3617,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -3150,6 +3649,7 @@ export interface operations {
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3449,6 +3949,29 @@ export interface operations {
                      *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3783,6 +4306,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -4087,6 +4633,29 @@ export interface operations {
                      *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -4420,6 +4989,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -4723,6 +5315,29 @@ export interface operations {
                      *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -5033,6 +5648,29 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
@@ -5198,6 +5836,29 @@ export interface operations {
                      *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

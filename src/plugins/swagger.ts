@@ -14,7 +14,10 @@ const SCHEMAS = '#/components/schemas/';
 
 /** Replaces every `$ref` to a schema component named in `renames` (old name to new name). */
 function renameRefs(node: unknown, renames: Map<string, string>): void {
-  if (Array.isArray(node)) return node.forEach((child) => renameRefs(child, renames));
+  if (Array.isArray(node)) {
+    for (const child of node) renameRefs(child, renames);
+    return;
+  }
   if (!node || typeof node !== 'object') return;
   const object = node as Record<string, unknown>;
   for (const [key, value] of Object.entries(object)) {
@@ -126,6 +129,7 @@ const EXAMPLE_CODES: Record<string, ProblemCode> = {
   415: 'unsupported-media-type',
   422: 'validation-failed',
   429: 'rate-limited',
+  500: 'internal',
   503: 'service-unavailable',
 };
 
@@ -183,6 +187,11 @@ export const RESPONSE_HEADERS = {
   RateLimitLimit: integerHeader('Requests this client may make per minute on this group of routes (public reads, or admin).', 600),
   RateLimitRemaining: integerHeader('Requests left in the current minute.', 599),
   RateLimitReset: integerHeader('Seconds until the current minute’s budget is renewed.', 60),
+  AccessControlAllowOrigin: {
+    description: 'Public reads may be read from any origin (browser extensions, dashboards). Admin operations send no CORS headers.',
+    schema: { type: 'string', enum: ['*'] },
+    example: '*',
+  },
   IdempotentReplayed: {
     description:
       'Present (`true`) when the response is the stored answer to an earlier request with the same Idempotency-Key: nothing was recorded again.',
@@ -203,6 +212,7 @@ export const HEADER_WIRE_NAMES: Record<HeaderName, string> = {
   RateLimitRemaining: 'X-RateLimit-Remaining',
   RateLimitReset: 'X-RateLimit-Reset',
   IdempotentReplayed: 'Idempotent-Replayed',
+  AccessControlAllowOrigin: 'Access-Control-Allow-Origin',
 };
 
 const RATE_LIMIT: HeaderName[] = ['RateLimitLimit', 'RateLimitRemaining', 'RateLimitReset'];
@@ -266,10 +276,13 @@ function completeOperations(input: OpenApiDocument): OpenApiDocument {
         if (parameter.schema?.allOf?.length === 1 && Object.keys(parameter.schema).length === 1)
           parameter.schema = parameter.schema.allOf[0] as typeof parameter.schema;
       }
-      operation.responses['429'] ??= {
-        ...problems(429)[429],
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-      };
+      // The rate limit applies to every route, and any route can fail on the server's side.
+      for (const status of [429, 500]) {
+        operation.responses[String(status)] ??= {
+          ...problems(status)[status],
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        };
+      }
       const instance = `${path.replace('{slug}', 'no-such-platform').replace('{version}', '7')}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21`;
       const first = operation.parameters?.[0];
       const field = operation.requestBody || !first ? 'body' : `${first.in}.${first.name}`;
@@ -293,7 +306,9 @@ function completeOperations(input: OpenApiDocument): OpenApiDocument {
           response.description = described;
         }
         const { names, required } = responseHeaders(method, status, operation);
-        response.headers = headerRefs(names, required);
+        // CORS is open for everything but the admin operations (see the security plugin).
+        const cors: HeaderName[] = path.startsWith('/v1/admin') ? [] : ['AccessControlAllowOrigin'];
+        response.headers = headerRefs([...names, ...cors], [...required, ...cors]);
       }
     }
   }
@@ -306,6 +321,24 @@ function completeOperations(input: OpenApiDocument): OpenApiDocument {
     );
   }
   return input;
+}
+
+/**
+ * States each integer's width (`int32` when its range fits, else `int64`), so generated clients pick a
+ * type that holds every value (zod's integers are bounded by Number.MAX_SAFE_INTEGER).
+ */
+function integerFormats(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const child of node) integerFormats(child);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const schema = node as Record<string, unknown>;
+  if (schema.type === 'integer' && schema.format === undefined) {
+    const fits = (n: unknown) => typeof n === 'number' && Math.abs(n) <= 2_147_483_647;
+    schema.format = fits(schema.minimum) && fits(schema.maximum) ? 'int32' : 'int64';
+  }
+  for (const child of Object.values(schema)) integerFormats(child);
 }
 
 /** OpenAPI 3.1 generated from the routes' zod schemas; served at /openapi.json, rendered at /docs. */
@@ -328,7 +361,8 @@ export const swaggerPlugin = fp(async (app: FastifyInstance) => {
           email: 'registry@ai-optout-registry.org',
         },
       },
-      servers: [{ url: '/', description: 'This server' }],
+      // The document is served by each deployment (production or local) and describes that one.
+      servers: [{ url: '/', description: 'This deployment (production, staging or local): the server this document was read from' }],
       tags: [
         { name: 'Platforms', description: 'Platforms, their settings, and the resolved opt-out answer.' },
         { name: 'Events', description: 'The policy timeline across platforms.' },
@@ -346,8 +380,13 @@ export const swaggerPlugin = fp(async (app: FastifyInstance) => {
       },
     },
     transform,
-    transformObject: (document) =>
-      completeOperations(plainInputNames(pruneUnusedComponents(nameComponents(jsonSchemaTransformObject(document))))),
+    transformObject: (document) => {
+      const complete = completeOperations(plainInputNames(pruneUnusedComponents(nameComponents(jsonSchemaTransformObject(document)))));
+      integerFormats(complete);
+      // Every server in the list is public (OWASP API9: say who each one is for).
+      for (const server of (complete as { servers?: Record<string, unknown>[] }).servers ?? []) server['x-internal'] = false;
+      return complete;
+    },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });
