@@ -5,4 +5,5 @@
 declare global {
   type BodyInit = import('undici-types').BodyInit;
 }
+
 export {};

@@ -73,7 +73,9 @@ describe('the generated TypeScript client against the real server', () => {
     expect(data).toEqual(JSON.parse(JSON.stringify(await app.services.platforms.optOut('linkedin', { region: 'GB', device: 'android' }))));
     expect(data?.settings.flatMap((s) => s.paths.map((p) => p.device))).toEqual(expect.arrayContaining(['android']));
 
-    const bad = await client.GET('/v1/platforms/{slug}/opt-out', { params: { path: { slug: 'linkedin' }, query: { region: 'GB', at: '2024-02-30' } } });
+    const bad = await client.GET('/v1/platforms/{slug}/opt-out', {
+      params: { path: { slug: 'linkedin' }, query: { region: 'GB', at: '2024-02-30' } },
+    });
     expect(bad.data).toBeUndefined();
     expectTypeOf(bad.error!).toExtend<Problem>();
     expect(bad.response.status).toBe(400);
