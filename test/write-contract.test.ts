@@ -116,6 +116,22 @@ describe('preconditions and problems', () => {
     expectProblem(await put('x-clone'), 412);
   });
 
+  it('a change-set write answers with the ETag of the change set it created, the one GET /v1/changes/{version} sends', async () => {
+    const { app, headers } = await setup();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/changes',
+      headers,
+      payload: { message: 'verify', operations: [{ op: 'patch', slug: 'x', patch: { lastVerified: '2026-06-01' } }] },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const location = String(res.headers.location);
+    const read = await app.inject(location);
+    expect(res.headers.etag).toBeDefined();
+    expect(read.headers.etag).toBe(res.headers.etag);
+    expect((await app.inject({ url: location, headers: { 'if-none-match': String(res.headers.etag) } })).statusCode).toBe(304);
+  });
+
   it('every problem response says Cache-Control: no-store', async () => {
     const { app, headers } = await setup();
     for (const res of [

@@ -1158,7 +1158,7 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
-         * @description Entity tag of this representation. Send it back in If-None-Match to revalidate a read (304 when unchanged), or in If-Match to write only if the platform has not changed. A compressed representation’s tag ends in `-br` or `-gzip`; the server compares tags with and without that suffix as the same.
+         * @description Entity tag of this representation. Send it back in If-None-Match to revalidate a read (304 when unchanged), or in If-Match to write only if the platform has not changed. On a write, the tag of what it created: the platform for a platform write, else the change set at Location. A compressed representation’s tag ends in `-br` or `-gzip`; the server compares tags with and without that suffix as the same.
          * @example "linkedin.12.r3"
          */
         ETagRequired: string;
@@ -3701,6 +3701,7 @@ export interface operations {
             201: {
                 headers: {
                     Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
@@ -5395,6 +5396,7 @@ export interface operations {
             201: {
                 headers: {
                     Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
                     "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];

@@ -161,7 +161,8 @@ export const RESPONSE_HEADERS = {
   ETag: {
     description:
       'Entity tag of this representation. Send it back in If-None-Match to revalidate a read (304 when unchanged), or in If-Match to ' +
-      'write only if the platform has not changed. A compressed representation’s tag ends in `-br` or `-gzip`; the server compares ' +
+      'write only if the platform has not changed. On a write, the tag of what it created: the platform for a platform write, ' +
+      'else the change set at Location. A compressed representation’s tag ends in `-br` or `-gzip`; the server compares ' +
       'tags with and without that suffix as the same.',
     schema: { type: 'string', maxLength: 200, pattern: '^(W/)?"[^"]*"$' },
     example: '"linkedin.12.r3"',
@@ -230,7 +231,8 @@ function responseHeaders(method: string, status: string, operation: OperationObj
     return { names: ['ETag', 'CacheControl', 'Vary', ...RATE_LIMIT], required: ['ETag', 'CacheControl'] };
   }
   const etag: HeaderName[] = platformWrite ? ['ETag'] : [];
-  if (code === 201) return { names: ['Location', ...etag, 'IdempotentReplayed', ...RATE_LIMIT], required: ['Location', ...etag] };
+  // A 201's tag names what it created: the platform for a platform write, else the change set at Location.
+  if (code === 201) return { names: ['Location', 'ETag', 'IdempotentReplayed', ...RATE_LIMIT], required: ['Location', 'ETag'] };
   return { names: [...etag, 'IdempotentReplayed', ...RATE_LIMIT], required: etag };
 }
 

@@ -5,7 +5,7 @@ import { withoutEncoding } from '../domain/etags.js';
 import { badRequest, ProblemError } from '../errors.js';
 import type { Operation } from '../schemas/changes.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
-import { changeEntry } from './history-service.js';
+import { changeEntry, changeEtag } from './history-service.js';
 import { platformEtag, platformRecord } from './platform-service.js';
 
 /** Who writes: the API key's id (what idempotency and the audit are keyed by) and its name (shown as author). */
@@ -251,7 +251,8 @@ export class WriteService {
     const response: WriteResponse = {
       status: cs ? 201 : 200,
       body: { changed: cs !== undefined, version: cs?.version ?? head, change: cs ? changeEntry(cs, planned.revisions) : null, ...extra },
-      headers: cs ? { location: `/v1/changes/${cs.version}`, ...headers } : headers,
+      // A platform write's tag is the platform's (its body is the platform); a change set's is the change set's, at Location.
+      headers: cs ? { location: `/v1/changes/${cs.version}`, etag: changeEtag(cs.version), ...headers } : headers,
     };
     return { response, version: cs?.version ?? null };
   }

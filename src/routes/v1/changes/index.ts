@@ -3,6 +3,7 @@ import { ChangeEntry } from '../../../schemas/changes.js';
 import { ChangeParams, ChangesQuery } from '../../../schemas/queries.js';
 import { ChangeList } from '../../../schemas/responses.js';
 import { changeFeedStart } from '../../../services/cursor.js';
+import { changeEtag } from '../../../services/history-service.js';
 import { cacheKey, problems, READ_ERRORS } from '../common.js';
 
 const tags = ['Changes'];
@@ -44,6 +45,8 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(`change|${request.params.version}`, true, () => app.services.history.change(request.params.version)),
+      reply.sendCachedJson(`change|${request.params.version}`, true, () => app.services.history.change(request.params.version), {
+        etag: (entry) => changeEtag(entry.version),
+      }),
   );
 };
