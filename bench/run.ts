@@ -82,6 +82,9 @@ async function pairedRatio(logging: string, registryUrl: string, bareUrl: string
 }
 
 const PLATFORM = '/v1/platforms/linkedin';
+const EXPORT_PLAIN = 'export, uncompressed';
+const EXPORT_BR = 'export, br';
+const EXPORT_GZIP = 'export, gzip';
 
 type ServerName = 'registry' | 'bare fastify' | 'json-server 0.17';
 
@@ -242,17 +245,20 @@ runMain(async () => {
   );
 
   const pid = (p: Managed) => p.child.pid;
+  const registryTargets: Target[] = [
+    { server: 'registry', name: 'platform GET', path: PLATFORM, expect: 200 },
+    { server: 'registry', name: 'filtered list', path: '/v1/platforms?category=social&region=DE&limit=50', expect: 200 },
+    { server: 'registry', name: 'opt-out resolution', path: `${PLATFORM}/opt-out?region=DE&device=ios&at=2025-12-01`, expect: 200 },
+    { server: 'registry', name: 'version-pinned GET', path: `${PLATFORM}?version=1`, expect: 200 },
+    { server: 'registry', name: '304 revalidation', path: PLATFORM, headers: { 'if-none-match': etag }, expect: 304 },
+    // The whole registry, the largest response, without and with compression (compressed once, then served from the cache).
+    { server: 'registry', name: EXPORT_PLAIN, path: '/v1/export', expect: 200 },
+    { server: 'registry', name: EXPORT_BR, path: '/v1/export', headers: { 'accept-encoding': 'br' }, expect: 200 },
+    { server: 'registry', name: EXPORT_GZIP, path: '/v1/export', headers: { 'accept-encoding': 'gzip' }, expect: 200 },
+  ];
   const tallies = [
     new Tally({ server: 'bare fastify', name: 'platform GET', path: PLATFORM, expect: 200 }, bare.baseUrl, pid(bare.proc)),
-    ...(
-      [
-        { server: 'registry', name: 'platform GET', path: PLATFORM, expect: 200 },
-        { server: 'registry', name: 'filtered list', path: '/v1/platforms?category=social&region=DE&limit=50', expect: 200 },
-        { server: 'registry', name: 'opt-out resolution', path: `${PLATFORM}/opt-out?region=DE&device=ios&at=2025-12-01`, expect: 200 },
-        { server: 'registry', name: 'version-pinned GET', path: `${PLATFORM}?version=1`, expect: 200 },
-        { server: 'registry', name: '304 revalidation', path: PLATFORM, headers: { 'if-none-match': etag }, expect: 304 },
-      ] satisfies Target[]
-    ).map((t) => new Tally(t, registry.baseUrl, pid(registry.proc))),
+    ...registryTargets.map((t) => new Tally(t, registry.baseUrl, pid(registry.proc))),
     new Tally(
       { server: 'json-server 0.17', name: 'platform GET', path: '/platforms/linkedin', expect: 200 },
       jsonServer.baseUrl,
@@ -348,6 +354,34 @@ runMain(async () => {
     })),
   ];
   printTargets(targets);
+
+  // What compression buys on the largest response: bytes on the wire and requests per second.
+  const byName = (name: string) => results.find((r) => r.name === name)!;
+  const plain = byName(EXPORT_PLAIN);
+  const compression = [EXPORT_BR, EXPORT_GZIP].map((name) => {
+    const r = byName(name);
+    return {
+      encoding: name,
+      bytesPerResponse: r.bytesPerResponse,
+      bytesRatio: round(r.bytesPerResponse / plain.bytesPerResponse, 3),
+      reqPerSec: r.reqPerSec,
+      reqPerSecRatio: round(r.reqPerSec / plain.reqPerSec, 2),
+    };
+  });
+  printTable(
+    '/v1/export with and without compression',
+    ['encoding', 'B/resp', '× bytes', 'req/s', '× req/s'],
+    [
+      [EXPORT_PLAIN, fmtInt(plain.bytesPerResponse), '1.00', fmtInt(plain.reqPerSec), '1.00'],
+      ...compression.map((c) => [
+        c.encoding,
+        fmtInt(c.bytesPerResponse),
+        c.bytesRatio.toFixed(3),
+        fmtInt(c.reqPerSec),
+        c.reqPerSecRatio.toFixed(2),
+      ]),
+    ],
+  );
   if (serverMemory) console.log(`\nregistry server RSS after the run: ${(serverMemory.rss / 1048576).toFixed(1)} MB`);
 
   const file = writeResults('bench', 'latest.json', {
@@ -374,6 +408,7 @@ runMain(async () => {
     results,
     paired,
     targets,
+    compression,
   });
   console.log(`\nwrote ${file}`);
 });

@@ -49,7 +49,7 @@ const ConfigSchema = z.object({
   /** Inactivity on a socket (nothing read or written, e.g. a client that stopped reading a response) before it is closed. */
   CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   /** Largest request head (request line and headers) accepted, in bytes; a larger one gets 431. */
-  MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+  MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(32_768),
   /** Days audit rows are kept; older ones are deleted hourly. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   /** Hours a stored Idempotency-Key response is kept (a retry after that is a new request). */

@@ -42,6 +42,54 @@ const TITLES: Record<ProblemCode, string> = {
   internal: 'Internal server error',
 };
 
+/**
+ * What each problem code means and the statuses it comes with: documented once, in the Problem
+ * schema and in each error response's description.
+ */
+export const PROBLEM_CODES: Record<ProblemCode, { statuses: readonly number[]; meaning: string }> = {
+  'bad-request': {
+    statuses: [400, 414],
+    meaning: 'the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue.',
+  },
+  'validation-failed': {
+    statuses: [400, 422],
+    meaning:
+      '400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.',
+  },
+  'not-found': { statuses: [404], meaning: 'there is no such platform (or route).' },
+  'version-not-found': { statuses: [404], meaning: 'the registry version asked for has not been written yet.' },
+  unauthorized: { statuses: [401], meaning: 'no valid API key: send `Authorization: Bearer <key>`.' },
+  forbidden: { statuses: [403], meaning: 'the key’s role does not allow this operation.' },
+  conflict: {
+    statuses: [409],
+    meaning:
+      'the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).',
+  },
+  'precondition-failed': {
+    statuses: [412],
+    meaning: 'the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.',
+  },
+  'idempotency-key-reused': {
+    statuses: [422],
+    meaning: 'this Idempotency-Key was already used by this key for a different request; use a new key for a new request.',
+  },
+  'unsupported-media-type': { statuses: [415], meaning: 'the body’s Content-Type is not one this operation accepts.' },
+  'payload-too-large': { statuses: [413], meaning: 'the body is larger than this API accepts.' },
+  'rate-limited': { statuses: [429], meaning: 'this client sent too many requests; retry after the seconds in Retry-After.' },
+  'request-timeout': { statuses: [408], meaning: 'the request’s headers or body did not arrive in time; send it again, whole.' },
+  'headers-too-large': {
+    statuses: [431],
+    meaning: 'the request’s headers are larger than this API accepts (MAX_HEADER_BYTES); send fewer or shorter ones.',
+  },
+  'service-unavailable': {
+    statuses: [503],
+    meaning: 'the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.',
+  },
+  internal: { statuses: [500], meaning: 'something failed on the server’s side; it is logged, and the request may be retried later.' },
+};
+
+export const PROBLEM_CODE_LIST = Object.keys(PROBLEM_CODES) as [ProblemCode, ...ProblemCode[]];
+
 /** An error the client can act on; the root error handler renders it as RFC 9457 problem+json. */
 export class ProblemError extends Error {
   readonly code: ProblemCode;

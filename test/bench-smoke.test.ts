@@ -49,8 +49,15 @@ describe('benchmarks (quick smoke run)', () => {
       'registry: opt-out resolution',
       'registry: version-pinned GET',
       'registry: 304 revalidation',
+      'registry: export, uncompressed',
+      'registry: export, br',
+      'registry: export, gzip',
       'json-server 0.17: platform GET',
     ]);
+    // Sizes are not timings: compression must shrink the export on the wire.
+    const compression = result.compression as { encoding: string; bytesRatio: number }[];
+    expect(compression.map((c) => c.encoding)).toEqual(['export, br', 'export, gzip']);
+    for (const c of compression) expect(c.bytesRatio, c.encoding).toBeLessThan(0.5);
     for (const row of rows) {
       expect(row.requests, row.name).toBeGreaterThan(0);
       expect(Object.keys(row)).toEqual(expect.arrayContaining(['reqPerSec', 'ratioToBare', 'latencyMs', 'errors', 'non2xx3xx']));

@@ -65,7 +65,7 @@ describe('the generated TypeScript client against the real server', () => {
     expect(old.response.headers.get('cache-control')).toContain('immutable');
   });
 
-  it('resolveOptOut: the answer for a UK Android user, and a typed problem for an unknown region', async () => {
+  it('resolveOptOut: the answer for a UK Android user, and a typed problem for a day that does not exist', async () => {
     const { data } = await client.GET('/v1/platforms/{slug}/opt-out', {
       params: { path: { slug: 'linkedin' }, query: { region: 'GB', device: 'android' } },
     });
@@ -73,12 +73,14 @@ describe('the generated TypeScript client against the real server', () => {
     expect(data).toEqual(JSON.parse(JSON.stringify(await app.services.platforms.optOut('linkedin', { region: 'GB', device: 'android' }))));
     expect(data?.settings.flatMap((s) => s.paths.map((p) => p.device))).toEqual(expect.arrayContaining(['android']));
 
-    const bad = await client.GET('/v1/platforms/{slug}/opt-out', { params: { path: { slug: 'linkedin' }, query: { region: 'XX' } } });
+    const bad = await client.GET('/v1/platforms/{slug}/opt-out', {
+      params: { path: { slug: 'linkedin' }, query: { region: 'GB', at: '2024-02-30' } },
+    });
     expect(bad.data).toBeUndefined();
     expectTypeOf(bad.error!).toExtend<Problem>();
     expect(bad.response.status).toBe(400);
     expect(bad.error?.code).toBe('validation-failed');
-    expect(bad.error?.errors?.[0]?.field).toBe('query.region');
+    expect(bad.error?.errors?.[0]?.field).toBe('query.at');
   });
 
   it('getPlatformHistory and diffPlatform: the change to LinkedIn', async () => {

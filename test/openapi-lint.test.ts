@@ -36,11 +36,13 @@ type Operation = {
 };
 
 describe('OpenAPI lint (Redocly, recommended rules)', () => {
-  it('openapi.yaml has no errors', async () => {
+  it('openapi.yaml has no errors and no warnings', async () => {
     const report = await lint('openapi.yaml');
     const errors = report.problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`);
     expect(errors).toEqual([]);
     expect(report.totals.errors).toBe(0);
+    expect(report.problems.map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`)).toEqual([]);
+    expect(report.totals.warnings).toBe(0);
   });
 
   it('catches what the generator must keep doing: security stated, a 4xx documented (so the rules are really on)', async () => {

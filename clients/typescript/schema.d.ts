@@ -131,7 +131,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Diff a platform between two registry versions */
+        /**
+         * Diff a platform between two registry versions
+         * @description The RFC 6902 JSON Patch that turns the platform’s document at `from` into its document at `to` (empty when it did not change). Both versions must exist; the answer never changes, so it is cached as immutable.
+         */
         get: operations["diffPlatform"];
         put?: never;
         post?: never;
@@ -190,7 +193,7 @@ export interface paths {
         };
         /**
          * The change feed
-         * @description One entry per registry version after `after`, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object. A page holds up to `limit` change sets, fewer when their patches are large (about 512 KB of patch text a page); follow `nextCursor` until it is null.
+         * @description One entry per registry version, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object. A page holds up to `limit` change sets, fewer when their patches are large (about 512 KB of patch text a page); follow `nextCursor` (pass it as `cursor`) until it is null. To start after a version you already have, pass it as `after`.
          */
         get: operations["listChanges"];
         put?: never;
@@ -208,7 +211,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One change set */
+        /**
+         * One change set
+         * @description The change set that created this registry version: when, who, why, the platforms it touched and its RFC 6902 patch. A version never changes once written, so the answer is cached as immutable; 404 `version-not-found` for a version not yet written.
+         */
         get: operations["getChange"];
         put?: never;
         post?: never;
@@ -245,7 +251,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Current version, counts, last change and data licence */
+        /**
+         * Current version, counts, last change and data licence
+         * @description The registry at a glance: its current integer version (what `?version=N` and the change feed count), how many platforms, settings, region rules, events and sources it holds, the last change set (without its patch) and the licence under which the data may be reused.
+         */
         get: operations["getRegistry"];
         put?: never;
         post?: never;
@@ -264,7 +273,7 @@ export interface paths {
         };
         /**
          * Atom feed of change sets
-         * @description The latest 50 change sets, one entry per registry version.
+         * @description The latest 50 change sets, one entry per registry version. The body is XML text: generated fetch clients should read it as text (openapi-fetch and @hey-api/client-fetch: `parseAs: 'text'`).
          */
         get: operations["getChangesAtom"];
         put?: never;
@@ -282,7 +291,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Atom feed of one platform’s change sets */
+        /**
+         * Atom feed of one platform’s change sets
+         * @description The latest 50 change sets that touched this platform, one entry per registry version. The body is XML text: generated fetch clients should read it as text (openapi-fetch and @hey-api/client-fetch: `parseAs: 'text'`).
+         */
         get: operations["getPlatformChangesAtom"];
         put?: never;
         post?: never;
@@ -527,7 +539,7 @@ export interface paths {
         head?: never;
         /**
          * Change part of a platform (JSON Merge Patch)
-         * @description Send an RFC 7396 JSON Merge Patch as `application/merge-patch+json`; arrays are replaced whole. The result is validated like a PUT. Give the reason in the X-Change-Message header.
+         * @description Send an RFC 7396 JSON Merge Patch as `application/merge-patch+json` (its registered media type) or as `application/json` (the same document, for clients that cannot set another type); arrays are replaced whole and `null` removes a member. The result is validated like a PUT. Give the reason in the X-Change-Message header.
          */
         patch: operations["patchPlatform"];
         trace?: never;
@@ -617,195 +629,8 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
-        /**
-         * @description A calendar date, YYYY-MM-DD.
-         * @example 2025-11-03
-         */
-        IsoDateInput: string;
-        /**
-         * @description The surface a person uses: web browser, iOS app, Android app, mobile browser or desktop app.
-         * @enum {string}
-         */
-        DeviceInput: "web" | "ios" | "android" | "mobile_web" | "desktop_app";
-        /**
-         * @description How a person's data is treated if they do nothing. `opted_in`: used for training unless they opt out. `opted_out`: not used unless they opt in. `no_choice`: used and no control is offered. `not_applicable`: the platform says it does not use this data for this purpose.
-         * @enum {string}
-         */
-        DefaultStateInput: "opted_in" | "opted_out" | "no_choice" | "not_applicable";
-        /**
-         * @description How a person exercises the choice: a settings toggle, a web form, an email, deleting the account, or no way at all.
-         * @enum {string}
-         */
-        MechanismInput: "toggle" | "form" | "email" | "account_deletion" | "none";
-        /**
-         * @description What kind of platform this is.
-         * @enum {string}
-         */
-        CategoryInput: "social" | "professional" | "messaging" | "ai-assistant" | "creative" | "forum" | "productivity" | "publishing" | "education" | "video" | "search" | "audio" | "developer" | "cloud-storage" | "other";
-        /**
-         * @description A kind of user data a setting covers.
-         * @enum {string}
-         */
-        DataCategoryInput: "public_posts" | "profile" | "private_messages" | "ai_chats" | "uploads" | "voice" | "usage" | "creative_works" | "code" | "documents" | "course_content" | "email" | "recordings";
-        /**
-         * @description What the data is used for: training the platform’s own generative models, training other (non-generative) models, sharing with affiliates or partners for their AI, licensing to third parties, allowing third-party AI crawlers, or general product improvement that includes model training.
-         * @enum {string}
-         */
-        PurposeInput: "train_own_generative_models" | "train_own_models" | "share_with_affiliates" | "license_to_third_parties" | "third_party_crawling" | "product_improvement";
-        /**
-         * @description What kind of change a policy event is.
-         * @enum {string}
-         */
-        EventKindInput: "policy_update" | "setting_introduced" | "setting_changed" | "default_changed" | "region_added" | "region_removed" | "paused" | "resumed" | "regulator_action" | "legal_action" | "data_deal" | "announcement" | "clarification";
-        /**
-         * @description `retired` is a tombstone: the platform stays in history and its slug is never reused.
-         * @enum {string}
-         */
-        PlatformStatusInput: "active" | "retired";
-        /**
-         * @description What a source is. `platform`: the platform’s own pages, policies or announcements. `regulator`: a data-protection or other authority. `court`: a judgment, order or filing. `terms_archive`: an archived version of the platform’s own document (e.g. an Open Terms Archive record). `press`: news or commentary. `other`: anything else (guides, blogs, aggregators).
-         * @enum {string}
-         */
-        SourceKindInput: "platform" | "regulator" | "court" | "terms_archive" | "press" | "other";
-        /**
-         * @description How well a fact is backed. `primary`: it cites the platform’s own words, a regulator, a court or an archived version of the platform’s document. `secondary`: press reports (or other third parties) only. `unconfirmed`: an editor noted it could not be confirmed.
-         * @enum {string}
-         */
-        EvidenceInput: "primary" | "secondary" | "unconfirmed";
-        /** @description Where a fact was seen. */
-        SourceInput: {
-            /** @description Id of the source within this platform, cited by facts. */
-            id: string;
-            /**
-             * Format: uri
-             * @description The original page: the platform’s help page, the regulator’s statement, the article.
-             */
-            url: string;
-            title: string;
-            publisher: string;
-            kind: components["schemas"]["SourceKindInput"];
-            /** @description When the page was published or last updated; null when it carries no date. */
-            publishedDate: components["schemas"]["IsoDateInput"] | null;
-            /** @description When the registry last read the page. */
-            retrievedDate: components["schemas"]["IsoDateInput"];
-        };
-        /** @description What a setting defaulted to during a period of real time. */
-        DefaultPeriodInput: {
-            /** @description The default in this period; null when the setting existed but its default is not known. */
-            state: components["schemas"]["DefaultStateInput"] | null;
-            /** @description First day this applies (inclusive); null when it applied from the start or the date is unknown. */
-            effectiveFrom: components["schemas"]["IsoDateInput"] | null;
-            /** @description First day this no longer applies (exclusive); null while it still applies. */
-            effectiveUntil: components["schemas"]["IsoDateInput"] | null;
-            /** @description Ids of entries in the platform’s `sources` that back this fact. */
-            sources: string[];
-            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
-            unconfirmed?: string;
-            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
-            evidence?: components["schemas"]["EvidenceInput"];
-        };
-        /** @description How to reach and change a setting on one device. */
-        OptOutPathInput: {
-            device: components["schemas"]["DeviceInput"];
-            /** @description Ordered steps, each naming the exact menu label a person taps or clicks. */
-            steps: string[];
-            /** @description A link straight to the control on this device, when one exists. */
-            deepLink: string | null;
-            notes: string | null;
-            /** @description Ids of entries in the platform’s `sources` that back this fact. */
-            sources: string[];
-            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
-            unconfirmed?: string;
-            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
-            evidence?: components["schemas"]["EvidenceInput"];
-        };
-        /** @description A control (or the absence of one) over whether the platform trains AI on a person’s data. */
-        SettingInput: {
-            /** @description Stable id of the setting within the platform. */
-            id: string;
-            /** @description The setting’s name exactly as the platform’s interface shows it (or, for data uses with no control, a plain description). */
-            name: string;
-            /** @description The toggle, checkbox or button text exactly as shown; null when there is none or it is not known. */
-            label: string | null;
-            /** @description What the setting controls, in the registry’s own words. */
-            description: string;
-            /** @description Kinds of data the setting covers. */
-            dataCovered: components["schemas"]["DataCategoryInput"][];
-            /** @description What the covered data is used for. */
-            purposes: components["schemas"]["PurposeInput"][];
-            mechanism: components["schemas"]["MechanismInput"];
-            /** @description The default state over real time, oldest first; periods never overlap. Empty when unknown. */
-            defaults: components["schemas"]["DefaultPeriodInput"][];
-            /** @description Whether opting out also removes data from models already trained; null when unknown. */
-            retroactive: boolean | null;
-            /** @description Whether the choice also binds affiliates (e.g. a parent company); null when unknown. */
-            coversAffiliates: boolean | null;
-            /** @description A link straight to the control, when one exists. */
-            deepLink: string | null;
-            /** @description Steps per device; one entry per device at most. */
-            paths: components["schemas"]["OptOutPathInput"][];
-            /** @description Ids of entries in the platform’s `sources` that back this fact. */
-            sources: string[];
-        };
-        /**
-         * @description An ISO 3166-1 alpha-2 country code or a region group code from `/v1/regions`.
-         * @example DE
-         */
-        RegionCodeInput: string;
-        /** @description How a platform treats people in some regions differently, for a period of real time. */
-        RegionRuleInput: {
-            id: string;
-            /** @description Countries and region groups the rule applies to. A rule naming a country beats one matching it through a group. */
-            regions: components["schemas"]["RegionCodeInput"][];
-            /** @description Settings the rule applies to; empty means every setting of the platform. */
-            settingIds: string[];
-            /**
-             * @description `excluded`: people there are left out of the training altogether. `override`: the fields below replace the setting’s own.
-             * @enum {string}
-             */
-            treatment: "excluded" | "override";
-            /** @description Default that applies there instead of the setting’s; null leaves it unchanged. */
-            defaultState: components["schemas"]["DefaultStateInput"] | null;
-            /** @description Mechanism that applies there instead of the setting’s; null leaves it unchanged. */
-            mechanism: components["schemas"]["MechanismInput"] | null;
-            /** @description Where people there opt out or object, when it differs from the setting’s deep link. */
-            optOutUrl: string | null;
-            /** @description First day this applies (inclusive); null when it applied from the start or the date is unknown. */
-            effectiveFrom: components["schemas"]["IsoDateInput"] | null;
-            /** @description First day this no longer applies (exclusive); null while it still applies. */
-            effectiveUntil: components["schemas"]["IsoDateInput"] | null;
-            notes: string | null;
-            /** @description Ids of entries in the platform’s `sources` that back this fact. */
-            sources: string[];
-            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
-            unconfirmed?: string;
-            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
-            evidence?: components["schemas"]["EvidenceInput"];
-        };
-        /** @description A dated change in how a platform uses data for AI training. */
-        PolicyEventInput: {
-            id: string;
-            kind: components["schemas"]["EventKindInput"];
-            title: string;
-            /** @description What changed, in the registry’s own words. */
-            summary: string;
-            /** @description When the change was announced or first reported; null when unknown. */
-            announcedDate: components["schemas"]["IsoDateInput"] | null;
-            /** @description When the change took effect; null when unknown or not applicable. */
-            effectiveDate: components["schemas"]["IsoDateInput"] | null;
-            /** @description Settings the change affected. */
-            settingIds: string[];
-            /** @description Regions the change affected; empty when it applied everywhere. */
-            regions: components["schemas"]["RegionCodeInput"][];
-            /** @description Ids of entries in the platform’s `sources` that back this fact. */
-            sources: string[];
-            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
-            unconfirmed?: string;
-            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
-            evidence?: components["schemas"]["EvidenceInput"];
-        };
         /** @description A platform’s full record as written by editors. `revision` and `at` (server-managed) may be present and are ignored. */
-        PlatformInputInput: {
+        PlatformInput: {
             /** @description Stable id, never reused (e.g. "linkedin"). */
             slug: string;
             name: string;
@@ -813,66 +638,37 @@ export interface components {
             owner: string;
             /** Format: uri */
             homepage: string;
-            category: components["schemas"]["CategoryInput"];
-            status: components["schemas"]["PlatformStatusInput"];
+            category: components["schemas"]["Category"];
+            status: components["schemas"]["PlatformStatus"];
             /** @description One paragraph, in the registry’s own words, on how the platform uses data for AI training. */
             summary: string;
             /** @description When an editor last checked this record against its sources. */
-            lastVerified: components["schemas"]["IsoDateInput"];
-            settings: components["schemas"]["SettingInput"][];
-            regionRules: components["schemas"]["RegionRuleInput"][];
-            events: components["schemas"]["PolicyEventInput"][];
-            sources: components["schemas"]["SourceInput"][];
-            revision?: unknown;
-            at?: unknown;
-        };
-        /** @description An RFC 7396 JSON Merge Patch of a platform document: members replace, `null` removes, objects merge; arrays are replaced whole. */
-        MergePatchInput: {
-            [key: string]: unknown;
+            lastVerified: components["schemas"]["IsoDate"];
+            settings: components["schemas"]["Setting"][];
+            regionRules: components["schemas"]["RegionRule"][];
+            events: components["schemas"]["PolicyEvent"][];
+            sources: components["schemas"]["Source"][];
+            revision?: components["schemas"]["Revision"];
+            at?: components["schemas"]["IsoDate"] | null;
         };
         /** @description Create a platform or replace its whole record. */
-        PutOperationInput: {
+        PutOperation: {
             /** @constant */
             op: "put";
             slug: string;
-            platform: components["schemas"]["PlatformInputInput"];
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
+            platform: components["schemas"]["PlatformInput"];
+            /**
+             * Format: int64
+             * @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412.
+             */
             ifVersion?: number;
         };
-        /** @description Change part of a platform’s record with a JSON Merge Patch. */
-        PatchOperationInput: {
-            /** @constant */
-            op: "patch";
-            slug: string;
-            patch: components["schemas"]["MergePatchInput"];
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
-            ifVersion?: number;
-        };
-        /** @description Retire a platform: it stays in history as a tombstone; its slug is never reused. */
-        RetireOperationInput: {
-            /** @constant */
-            op: "retire";
-            slug: string;
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
-            ifVersion?: number;
-        };
-        /** @description Record a policy event, together with the changes it brings. */
-        AddEventOperationInput: {
-            /** @constant */
-            op: "addEvent";
-            slug: string;
-            event: components["schemas"]["PolicyEventInput"];
-            /** @description The changes the event brings to the platform’s record, applied in the same change set. */
-            patch?: components["schemas"]["MergePatchInput"];
-            /** @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412. */
-            ifVersion?: number;
-        };
-        OperationInput: components["schemas"]["PutOperationInput"] | components["schemas"]["PatchOperationInput"] | components["schemas"]["RetireOperationInput"] | components["schemas"]["AddEventOperationInput"];
+        Operation: components["schemas"]["PutOperation"] | components["schemas"]["PatchOperation"] | components["schemas"]["RetireOperation"] | components["schemas"]["AddEventOperation"];
         /** @description An atomic change set: all operations apply, or none do. */
-        ChangeSetRequestInput: {
+        ChangeSetRequest: {
             /** @description Why the change is made; kept forever in the change feed. */
             message: string;
-            operations: components["schemas"]["OperationInput"][];
+            operations: components["schemas"]["Operation"][];
         };
         /** @description Which change sets an endpoint receives: each non-empty list must match. */
         WebhookFiltersInput: {
@@ -885,15 +681,15 @@ export interface components {
              * @description Deliver only change sets that add or change a policy event of one of these kinds; empty: any change set.
              * @default []
              */
-            eventKinds: components["schemas"]["EventKindInput"][];
+            eventKinds: components["schemas"]["EventKind"][];
             /**
              * @description Deliver only change sets whose changed region rules or policy events name one of these regions (a country matches a group containing it, and the reverse); empty: any change set.
              * @default []
              */
-            regions: components["schemas"]["RegionCodeInput"][];
+            regions: components["schemas"]["RegionCode"][];
         };
         /** @description A new webhook endpoint. */
-        WebhookCreateInput: {
+        WebhookCreate: {
             /**
              * @description Where deliveries are POSTed: an https URL whose host resolves to public addresses only.
              * @example https://hooks.example.org/registry
@@ -904,7 +700,7 @@ export interface components {
             filters?: components["schemas"]["WebhookFiltersInput"];
         };
         /** @description Fields of an endpoint to change; filters are replaced whole. */
-        WebhookUpdateInput: {
+        WebhookUpdate: {
             /**
              * @description Where deliveries are POSTed: an https URL whose host resolves to public addresses only.
              * @example https://hooks.example.org/registry
@@ -913,25 +709,6 @@ export interface components {
             /** @description What the endpoint is for, for the people who run it. */
             description?: string;
             filters?: components["schemas"]["WebhookFiltersInput"];
-        };
-        /** @description Which change sets to deliver again. */
-        ReplayRequestInput: {
-            /** @description Queue every matching change set after this version. */
-            sinceVersion: number;
-            /** @description …up to and including this one (default: the current version). */
-            untilVersion?: number;
-        };
-        /** @description A policy event to record, with the changes it brings. */
-        EventWriteRequestInput: {
-            /** @description Why the change is made; kept forever in the change feed. */
-            message: string;
-            event: components["schemas"]["PolicyEventInput"];
-            /** @description Changes the event brings, in the same change set. */
-            patch?: components["schemas"]["MergePatchInput"];
-        };
-        RevertRequestInput: {
-            /** @description Why the change is made; kept forever in the change feed. */
-            message: string;
         };
         /**
          * @description A calendar date, YYYY-MM-DD.
@@ -1066,8 +843,9 @@ export interface components {
         /**
          * @description An ISO 3166-1 alpha-2 country code or a region group code from `/v1/regions`.
          * @example DE
+         * @enum {string}
          */
-        RegionCode: string;
+        RegionCode: "EU" | "EEA" | "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "XK" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
         /** @description How a platform treats people in some regions differently, for a period of real time. */
         RegionRule: {
             id: string;
@@ -1142,14 +920,20 @@ export interface components {
         };
         /** @description Server-managed: which change set produced this record. Ignored on writes. */
         Revision: {
-            /** @description The registry version whose change set last changed this platform. */
+            /**
+             * Format: int64
+             * @description The registry version whose change set last changed this platform.
+             */
             version: number;
             /** @description When that change set was recorded (RFC 3339, UTC). */
             recordedAt: string;
         };
         /** @description Which registry version and which day a response describes. */
         AsOf: {
-            /** @description The registry version the answer was read at. */
+            /**
+             * Format: int64
+             * @description The registry version the answer was read at.
+             */
             version: number;
             /** @description The day the answer applies to; null for the full record across all time. */
             at: components["schemas"]["IsoDate"] | null;
@@ -1177,6 +961,53 @@ export interface components {
             /** @description Server-managed: the day the record is narrowed to (`at`), or null for the full record. Ignored on writes. */
             at: components["schemas"]["IsoDate"] | null;
         };
+        /**
+         * @description An RFC 7396 JSON Merge Patch of a platform document: members replace, `null` removes, objects merge; arrays are replaced whole.
+         * @example {
+         *       "lastVerified": "2026-01-15",
+         *       "summary": "LinkedIn uses public posts and profile data to train its generative AI models."
+         *     }
+         */
+        MergePatch: {
+            [key: string]: unknown;
+        };
+        /** @description Change part of a platform’s record with a JSON Merge Patch. */
+        PatchOperation: {
+            /** @constant */
+            op: "patch";
+            slug: string;
+            patch: components["schemas"]["MergePatch"];
+            /**
+             * Format: int64
+             * @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412.
+             */
+            ifVersion?: number;
+        };
+        /** @description Retire a platform: it stays in history as a tombstone; its slug is never reused. */
+        RetireOperation: {
+            /** @constant */
+            op: "retire";
+            slug: string;
+            /**
+             * Format: int64
+             * @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412.
+             */
+            ifVersion?: number;
+        };
+        /** @description Record a policy event, together with the changes it brings. */
+        AddEventOperation: {
+            /** @constant */
+            op: "addEvent";
+            slug: string;
+            event: components["schemas"]["PolicyEvent"];
+            /** @description The changes the event brings to the platform’s record, applied in the same change set. */
+            patch?: components["schemas"]["MergePatch"];
+            /**
+             * Format: int64
+             * @description Apply only if the platform’s current revision was written at this registry version (0: only if it does not exist yet); otherwise 412.
+             */
+            ifVersion?: number;
+        };
         /** @description One RFC 6902 JSON Patch operation. */
         JsonPatchOperation: {
             /** @enum {string} */
@@ -1187,7 +1018,10 @@ export interface components {
         };
         /** @description One change set: one registry version. */
         ChangeEntry: {
-            /** @description The registry version this change set created. */
+            /**
+             * Format: int64
+             * @description The registry version this change set created.
+             */
             version: number;
             /** @description When it was recorded (RFC 3339, UTC). */
             recordedAt: string;
@@ -1206,13 +1040,17 @@ export interface components {
             /** @description A URI reference naming the kind of problem (`/problems/<code>`). */
             type: string;
             title: string;
+            /** Format: int64 */
             status: number;
             /** @description What went wrong and what to do about it. */
             detail: string;
             /** @description The request path, with the request id as a fragment. */
             instance: string;
-            /** @description Stable machine-readable code, the last segment of `type`. */
-            code: string;
+            /**
+             * @description Stable machine-readable code, the last segment of `type`. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. `forbidden`: the key’s role does not allow this operation. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. `payload-too-large`: the body is larger than this API accepts. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. `request-timeout`: the request’s headers or body did not arrive in time; send it again, whole. `headers-too-large`: the request’s headers are larger than this API accepts (MAX_HEADER_BYTES); send fewer or shorter ones. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.
+             * @enum {string}
+             */
+            code: "bad-request" | "validation-failed" | "not-found" | "version-not-found" | "unauthorized" | "forbidden" | "conflict" | "precondition-failed" | "idempotency-key-reused" | "unsupported-media-type" | "payload-too-large" | "rate-limited" | "request-timeout" | "headers-too-large" | "service-unavailable" | "internal";
             /** @description Every field to fix, for 400 and 422. */
             errors?: {
                 field: string;
@@ -1232,12 +1070,13 @@ export interface components {
             lastVerified: components["schemas"]["IsoDate"];
             /** @description Whether data is used for training by default on `at` (for `region`, when given); null when unknown. */
             trainingByDefault: boolean | null;
-            /** @description The weakest evidence among the facts that decided `trainingByDefault`; null when nothing did. */
+            /** @description The weakest evidence among the facts that decided `trainingByDefault` (for `region`, on `at`); null when nothing did. */
             evidence: components["schemas"]["Evidence"] | null;
             /** @description Distinct default states of its settings on `at` (for `region`, when given). */
             defaultStates: components["schemas"]["DefaultState"][];
             /** @description Devices with documented opt-out steps. */
             devices: components["schemas"]["Device"][];
+            /** Format: int64 */
             settingCount: number;
             revision: components["schemas"]["Revision"];
         };
@@ -1279,7 +1118,7 @@ export interface components {
             decidedBy: components["schemas"]["Decision"];
             /** @description Whether this setting decides the headline `trainingByDefault` (see OptOutAnswer). */
             countsTowardAnswer: boolean;
-            /** @description The weakest evidence among the facts that decided this setting’s answer and the steps shown. */
+            /** @description The weakest evidence among the facts that decided this setting’s answer and its paths. */
             evidence: components["schemas"]["Evidence"] | null;
             sources: string[];
         };
@@ -1315,6 +1154,7 @@ export interface components {
         };
         /** @description A change set as it touched one platform. */
         HistoryEntry: {
+            /** Format: int64 */
             version: number;
             recordedAt: string;
             author: string;
@@ -1333,7 +1173,9 @@ export interface components {
         };
         PlatformDiff: {
             slug: string;
+            /** Format: int64 */
             from: number;
+            /** Format: int64 */
             to: number;
             /** @description RFC 6902 patch from the platform at `from` to the platform at `to` (`{}` where it did not exist). */
             patch: components["schemas"]["JsonPatchOperation"][];
@@ -1403,30 +1245,47 @@ export interface components {
         };
         /** @description The registry at a glance. */
         RegistryInfo: {
-            /** @description The current registry version. */
+            /**
+             * Format: int64
+             * @description The current registry version.
+             */
             version: number;
             platforms: {
+                /** Format: int64 */
                 total: number;
+                /** Format: int64 */
                 active: number;
+                /** Format: int64 */
                 retired: number;
             };
             counts: {
+                /** Format: int64 */
                 settings: number;
+                /** Format: int64 */
                 regionRules: number;
+                /** Format: int64 */
                 events: number;
+                /** Format: int64 */
                 sources: number;
             };
-            /** @description How many records were checked against their sources recently (by `lastVerified`). */
+            /** @description How recently the platforms were checked against their sources: how many were verified within 30, 90 and 365 days. */
             freshness: {
-                /** @description The day the counts below were computed for (today, UTC). */
+                /** @description The day (UTC) the counts below were taken. */
                 asOf: components["schemas"]["IsoDate"];
+                /** Format: int64 */
                 verifiedWithin30Days: number;
+                /** Format: int64 */
                 verifiedWithin90Days: number;
+                /** Format: int64 */
                 verifiedWithin365Days: number;
+                /** @description The oldest `lastVerified` among the platforms; null when there are none. */
                 oldestLastVerified: components["schemas"]["IsoDate"] | null;
             };
             lastChange: {
-                /** @description The registry version this change set created. */
+                /**
+                 * Format: int64
+                 * @description The registry version this change set created.
+                 */
                 version: number;
                 /** @description When it was recorded (RFC 3339, UTC). */
                 recordedAt: string;
@@ -1447,6 +1306,7 @@ export interface components {
         };
         /** @description The whole registry at one version. */
         Export: {
+            /** Format: int64 */
             version: number;
             /** @description When that version was recorded (RFC 3339, UTC); null for version 0. */
             recordedAt: string | null;
@@ -1471,6 +1331,7 @@ export interface components {
         Health: {
             /** @constant */
             status: "ok";
+            /** Format: int64 */
             version: number;
         };
         /** @description Which change sets an endpoint receives: each non-empty list must match. */
@@ -1493,6 +1354,7 @@ export interface components {
         };
         /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
         WebhookSubscription: {
+            /** Format: int64 */
             id: number;
             url: string;
             description: string;
@@ -1504,7 +1366,10 @@ export interface components {
             status: "active" | "paused" | "disabled";
             /** @description Why the server disabled it; null unless disabled. */
             disabledReason: string | null;
-            /** @description The registry version when it was created: later change sets are delivered. */
+            /**
+             * Format: int64
+             * @description The registry version when it was created: later change sets are delivered.
+             */
             createdVersion: number;
             /** @description Until when deliveries are also signed with the secret before the last rotation; null when none. */
             previousSecretExpiresAt: string | null;
@@ -1532,8 +1397,12 @@ export interface components {
         };
         /** @description One change set’s delivery to one endpoint, with its last attempt. */
         WebhookDelivery: {
+            /** Format: int64 */
             id: number;
-            /** @description The change set delivered. */
+            /**
+             * Format: int64
+             * @description The change set delivered.
+             */
             version: number;
             /** @description The `webhook-id` header, the same on every attempt and redelivery. */
             webhookId: string;
@@ -1542,7 +1411,10 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "succeeded" | "failed";
-            /** @description Attempts made so far. */
+            /**
+             * Format: int64
+             * @description Attempts made so far.
+             */
             attempts: number;
             /** @description When the next attempt is due; null unless pending. */
             nextAttemptAt: string | null;
@@ -1564,9 +1436,25 @@ export interface components {
             nextCursor: string | null;
             asOf: components["schemas"]["AsOf"];
         };
+        /** @description Which change sets to deliver again. */
+        ReplayRequest: {
+            /**
+             * Format: int64
+             * @description Queue every matching change set after this version.
+             */
+            sinceVersion: number;
+            /**
+             * Format: int64
+             * @description …up to and including this one (default: the current version).
+             */
+            untilVersion?: number;
+        };
         /** @description How many deliveries were queued. */
         WebhookQueued: {
-            /** @description Deliveries queued. */
+            /**
+             * Format: int64
+             * @description Deliveries queued.
+             */
             queued: number;
         };
         /** @description Sent once per change set matching an endpoint’s filters, in version order per endpoint, at least once (retries carry the same `webhook-id`: deduplicate on it). */
@@ -1596,7 +1484,10 @@ export interface components {
         WriteResult: {
             /** @description False when the write changed nothing (no new version). */
             changed: boolean;
-            /** @description The registry version after the write. */
+            /**
+             * Format: int64
+             * @description The registry version after the write.
+             */
             version: number;
             /** @description The change set recorded, or null when nothing changed. */
             change: components["schemas"]["ChangeEntry"] | null;
@@ -1605,15 +1496,31 @@ export interface components {
         PlatformWriteResult: {
             /** @description False when the write changed nothing (no new version). */
             changed: boolean;
-            /** @description The registry version after the write. */
+            /**
+             * Format: int64
+             * @description The registry version after the write.
+             */
             version: number;
             /** @description The change set recorded, or null when nothing changed. */
             change: components["schemas"]["ChangeEntry"] | null;
             /** @description The platform as it is after the write. */
             platform: components["schemas"]["PlatformRecord"];
         };
+        /** @description A policy event to record, with the changes it brings. */
+        EventWriteRequest: {
+            /** @description Why the change is made; kept forever in the change feed. */
+            message: string;
+            event: components["schemas"]["PolicyEvent"];
+            /** @description Changes the event brings, in the same change set. */
+            patch?: components["schemas"]["MergePatch"];
+        };
+        RevertRequest: {
+            /** @description Why the change is made; kept forever in the change feed. */
+            message: string;
+        };
         /** @description One admin request, accepted or refused (or, for refusals without a valid key, one client’s minute of them). */
         AuditEntry: {
+            /** Format: int64 */
             id: number;
             /** @description When the request was answered; for an aggregated row, the start of its minute. */
             at: string;
@@ -1623,6 +1530,7 @@ export interface components {
             keyName: string | null;
             method: string;
             route: string;
+            /** Format: int64 */
             status: number;
             /** @enum {string} */
             outcome: "accepted" | "refused" | "failed";
@@ -1630,7 +1538,10 @@ export interface components {
             version: number | null;
             requestId: string;
             ip: string | null;
-            /** @description Requests this row stands for: 1, or for requests refused without a valid key, how many came from this client for this route and status in that minute. */
+            /**
+             * Format: int64
+             * @description Requests this row stands for: 1, or for requests refused without a valid key, how many came from this client for this route and status in that minute.
+             */
             count: number;
         };
         /** @description Admin requests, newest first. */
@@ -1677,7 +1588,63 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description Entity tag of this representation. Send it back in If-None-Match to revalidate a read (304 when unchanged), or in If-Match to write only if the platform has not changed. On a write, the tag of what it created: the platform for a platform write, else the change set at Location. A compressed representation’s tag ends in `-br` or `-gzip`; the server compares tags with and without that suffix as the same.
+         * @example "linkedin.12.r3"
+         */
+        ETagRequired: string;
+        /**
+         * @description `public, max-age=31536000, immutable` for responses pinned by `?version=N` (they never change); `public, no-cache` for other public reads (revalidate with If-None-Match); `no-store` for problems, health checks and admin responses.
+         * @example public, no-cache
+         */
+        CacheControl: "public, max-age=31536000, immutable" | "public, no-cache" | "no-store";
+        /**
+         * @description `public, max-age=31536000, immutable` for responses pinned by `?version=N` (they never change); `public, no-cache` for other public reads (revalidate with If-None-Match); `no-store` for problems, health checks and admin responses.
+         * @example public, no-cache
+         */
+        CacheControlRequired: "public, max-age=31536000, immutable" | "public, no-cache" | "no-store";
+        /**
+         * @description The response depends on Accept-Encoding (br, gzip or none), so caches keep one copy per encoding.
+         * @example Accept-Encoding
+         */
+        Vary: string;
+        /**
+         * @description The change set the write recorded, under /v1/changes/{version}.
+         * @example /v1/changes/13
+         */
+        LocationRequired: string;
+        /**
+         * @description Seconds to wait before retrying.
+         * @example 30
+         */
+        RetryAfterRequired: number;
+        /**
+         * @description Requests this client may make per minute on this group of routes (public reads, or admin).
+         * @example 600
+         */
+        RateLimitLimit: number;
+        /**
+         * @description Requests left in the current minute.
+         * @example 599
+         */
+        RateLimitRemaining: number;
+        /**
+         * @description Seconds until the current minute’s budget is renewed.
+         * @example 60
+         */
+        RateLimitReset: number;
+        /**
+         * @description Public reads may be read from any origin (browser extensions, dashboards). Admin operations send no CORS headers.
+         * @example *
+         */
+        AccessControlAllowOriginRequired: "*";
+        /**
+         * @description Present (`true`) when the response is the stored answer to an earlier request with the same Idempotency-Key: nothing was recorded again.
+         * @example true
+         */
+        IdempotentReplayed: "true";
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1694,15 +1661,42 @@ export interface operations {
             /** @description The instance is up and can read the registry, at this registry version. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1711,7 +1705,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/healthz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -1719,9 +1713,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/healthz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1730,7 +1754,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/healthz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -1752,15 +1776,42 @@ export interface operations {
             /** @description The instance is up and can read the registry, at this registry version. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1769,7 +1820,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/readyz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -1777,9 +1828,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/readyz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1788,7 +1869,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/readyz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -1805,7 +1886,7 @@ export interface operations {
                  * @description Only platforms of this category.
                  * @example social
                  */
-                category?: string;
+                category?: components["schemas"]["Category"];
                 /** @description Only active platforms, or only retired ones. */
                 status?: "active" | "retired";
                 /**
@@ -1817,27 +1898,27 @@ export interface operations {
                  * @description Resolve defaults for people in this country or region group (affects `defaultState` and each item’s `trainingByDefault`).
                  * @example GB
                  */
-                region?: string;
+                region?: "EU" | "EEA" | "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "XK" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
                 /**
                  * @description Only platforms with documented opt-out steps for this device.
                  * @example android
                  */
-                device?: components["schemas"]["DeviceInput"];
+                device?: components["schemas"]["Device"];
                 /**
                  * @description Only platforms with a setting whose default (for `region`, on `at`) is this.
                  * @example opted_in
                  */
-                defaultState?: components["schemas"]["DefaultStateInput"];
+                defaultState?: components["schemas"]["DefaultState"];
                 /**
                  * @description Only platforms whose record was last checked against its sources before this day (records due for review).
                  * @example 2026-06-01
                  */
-                verifiedBefore?: components["schemas"]["IsoDateInput"];
+                verifiedBefore?: components["schemas"]["IsoDate"];
                 /**
                  * @description Answer for this day (YYYY-MM-DD): what was in effect then.
                  * @example 2024-10-01
                  */
-                at?: components["schemas"]["IsoDateInput"];
+                at?: components["schemas"]["IsoDate"];
                 /**
                  * @description Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.
                  * @example 1
@@ -1848,7 +1929,7 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -1860,15 +1941,41 @@ export interface operations {
             /** @description A page of platforms. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1877,7 +1984,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -1891,9 +1998,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1902,7 +2014,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -1910,9 +2022,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1921,7 +2039,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -1929,9 +2047,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1940,7 +2088,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -1957,7 +2105,7 @@ export interface operations {
                  * @description Answer for this day (YYYY-MM-DD): what was in effect then.
                  * @example 2024-10-01
                  */
-                at?: components["schemas"]["IsoDateInput"];
+                at?: components["schemas"]["IsoDate"];
                 /**
                  * @description Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.
                  * @example 1
@@ -1979,15 +2127,41 @@ export interface operations {
             /** @description A platform’s full record. With `at`, default periods, region rules and events are narrowed to what applied on that day. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformRecord"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1996,7 +2170,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2010,9 +2184,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2021,7 +2200,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2029,9 +2208,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2040,7 +2225,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2048,9 +2233,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2059,7 +2274,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2076,17 +2291,17 @@ export interface operations {
                  * @description The person’s country (ISO 3166-1 alpha-2) or a region group. Without it, no region rule is applied.
                  * @example DE
                  */
-                region?: string;
+                region?: "EU" | "EEA" | "AD" | "AE" | "AF" | "AG" | "AI" | "AL" | "AM" | "AO" | "AQ" | "AR" | "AS" | "AT" | "AU" | "AW" | "AX" | "AZ" | "BA" | "BB" | "BD" | "BE" | "BF" | "BG" | "BH" | "BI" | "BJ" | "BL" | "BM" | "BN" | "BO" | "BQ" | "BR" | "BS" | "BT" | "BV" | "BW" | "BY" | "BZ" | "CA" | "CC" | "CD" | "CF" | "CG" | "CH" | "CI" | "CK" | "CL" | "CM" | "CN" | "CO" | "CR" | "CU" | "CV" | "CW" | "CX" | "CY" | "CZ" | "DE" | "DJ" | "DK" | "DM" | "DO" | "DZ" | "EC" | "EE" | "EG" | "EH" | "ER" | "ES" | "ET" | "FI" | "FJ" | "FK" | "FM" | "FO" | "FR" | "GA" | "GB" | "GD" | "GE" | "GF" | "GG" | "GH" | "GI" | "GL" | "GM" | "GN" | "GP" | "GQ" | "GR" | "GS" | "GT" | "GU" | "GW" | "GY" | "HK" | "HM" | "HN" | "HR" | "HT" | "HU" | "ID" | "IE" | "IL" | "IM" | "IN" | "IO" | "IQ" | "IR" | "IS" | "IT" | "JE" | "JM" | "JO" | "JP" | "KE" | "KG" | "KH" | "KI" | "KM" | "KN" | "KP" | "KR" | "KW" | "KY" | "KZ" | "LA" | "LB" | "LC" | "LI" | "LK" | "LR" | "LS" | "LT" | "LU" | "LV" | "LY" | "MA" | "MC" | "MD" | "ME" | "MF" | "MG" | "MH" | "MK" | "ML" | "MM" | "MN" | "MO" | "MP" | "MQ" | "MR" | "MS" | "MT" | "MU" | "MV" | "MW" | "MX" | "MY" | "MZ" | "NA" | "NC" | "NE" | "NF" | "NG" | "NI" | "NL" | "NO" | "NP" | "NR" | "NU" | "NZ" | "OM" | "PA" | "PE" | "PF" | "PG" | "PH" | "PK" | "PL" | "PM" | "PN" | "PR" | "PS" | "PT" | "PW" | "PY" | "QA" | "RE" | "RO" | "RS" | "RU" | "RW" | "SA" | "SB" | "SC" | "SD" | "SE" | "SG" | "SH" | "SI" | "SJ" | "SK" | "SL" | "SM" | "SN" | "SO" | "SR" | "SS" | "ST" | "SV" | "SX" | "SY" | "SZ" | "TC" | "TD" | "TF" | "TG" | "TH" | "TJ" | "TK" | "TL" | "TM" | "TN" | "TO" | "TR" | "TT" | "TV" | "TW" | "TZ" | "UA" | "UG" | "UM" | "US" | "UY" | "UZ" | "VA" | "VC" | "VE" | "VG" | "VI" | "VN" | "VU" | "WF" | "WS" | "XK" | "YE" | "YT" | "ZA" | "ZM" | "ZW";
                 /**
                  * @description The device to give steps for. Without it, steps for every device are returned.
                  * @example ios
                  */
-                device?: components["schemas"]["DeviceInput"];
+                device?: components["schemas"]["Device"];
                 /**
                  * @description The day to answer for; today (UTC) when omitted.
                  * @example 2024-10-01
                  */
-                at?: components["schemas"]["IsoDateInput"];
+                at?: components["schemas"]["IsoDate"];
                 /**
                  * @description Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.
                  * @example 1
@@ -2108,15 +2323,41 @@ export interface operations {
             /** @description The resolved answer for one person: region, device and day. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OptOutAnswer"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2125,7 +2366,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms/no-such-platform/opt-out#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2139,9 +2380,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2150,7 +2396,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms/no-such-platform/opt-out#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2158,9 +2404,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2169,7 +2421,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/opt-out#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2177,9 +2429,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms/no-such-platform/opt-out#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2188,7 +2470,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/opt-out#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2211,7 +2493,7 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -2229,15 +2511,41 @@ export interface operations {
             /** @description Change sets that touched a platform, newest first. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["HistoryList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2246,7 +2554,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms/no-such-platform/history#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2260,9 +2568,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2271,7 +2584,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms/no-such-platform/history#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2279,9 +2592,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2290,7 +2609,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/history#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2298,9 +2617,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms/no-such-platform/history#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2309,7 +2658,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/history#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2348,15 +2697,41 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformDiff"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2365,7 +2740,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms/no-such-platform/diff#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2379,9 +2754,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2390,7 +2770,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms/no-such-platform/diff#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2398,9 +2778,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2409,7 +2795,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/diff#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2417,9 +2803,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms/no-such-platform/diff#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2428,7 +2844,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/diff#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2447,17 +2863,17 @@ export interface operations {
                  */
                 platform?: string;
                 /** @example regulator_action */
-                kind?: components["schemas"]["EventKindInput"];
+                kind?: components["schemas"]["EventKind"];
                 /**
                  * @description Only events dated on or after this day.
                  * @example 2024-09-01
                  */
-                since?: components["schemas"]["IsoDateInput"];
+                since?: components["schemas"]["IsoDate"];
                 /**
                  * @description Only events dated on or before this day.
                  * @example 2025-12-31
                  */
-                until?: components["schemas"]["IsoDateInput"];
+                until?: components["schemas"]["IsoDate"];
                 /**
                  * @description Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.
                  * @example 1
@@ -2468,7 +2884,7 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -2480,15 +2896,41 @@ export interface operations {
             /** @description Policy events across platforms, newest first. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EventList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2497,7 +2939,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2511,9 +2953,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2522,7 +2969,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2530,9 +2977,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2541,7 +2994,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2549,9 +3002,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2560,7 +3043,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2582,15 +3065,42 @@ export interface operations {
             /** @description Region groups with their members, and the countries a region may name. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Regions"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2599,7 +3109,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/regions#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2607,9 +3117,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/regions#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2618,7 +3158,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/regions#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2632,7 +3172,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Return change sets after this version (0: from the start). Pass the previous page’s `nextCursor`.
+                 * @description Start after this registry version (0 or absent: from the start). For following pages pass `cursor` instead.
                  * @example 0
                  */
                 after?: number;
@@ -2641,6 +3181,8 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -2651,15 +3193,41 @@ export interface operations {
             /** @description Change sets in version order. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChangeList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2668,7 +3236,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2682,9 +3250,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2693,7 +3266,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2701,9 +3274,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2712,7 +3291,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2720,9 +3299,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2731,7 +3340,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2759,15 +3368,41 @@ export interface operations {
             /** @description One change set: one registry version. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChangeEntry"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2776,7 +3411,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/changes/7#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2790,9 +3425,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2801,7 +3441,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/changes/7#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2809,9 +3449,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2820,7 +3466,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes/7#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2828,9 +3474,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/changes/7#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2839,7 +3515,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes/7#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2867,15 +3543,41 @@ export interface operations {
             /** @description The whole registry at one version. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Export"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2884,7 +3586,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/export#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -2898,9 +3600,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2909,7 +3616,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/export#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -2917,9 +3624,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2928,7 +3641,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/export#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2936,9 +3649,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/export#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2947,7 +3690,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/export#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -2969,15 +3712,42 @@ export interface operations {
             /** @description The registry at a glance. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RegistryInfo"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2986,7 +3756,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/registry#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -2994,9 +3764,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/registry#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3005,7 +3805,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/registry#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3024,18 +3824,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An Atom 1.0 feed. */
+            /** @description An Atom 1.0 feed (XML text). */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/atom+xml": string;
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3044,7 +3871,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -3052,9 +3879,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3063,7 +3920,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3088,18 +3945,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An Atom 1.0 feed. */
+            /** @description An Atom 1.0 feed (XML text). */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/atom+xml": string;
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3108,7 +3991,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3122,9 +4005,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3133,7 +4021,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -3141,9 +4029,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3152,7 +4046,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -3160,9 +4054,39 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3171,7 +4095,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/platforms/no-such-platform/changes.atom#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3196,15 +4120,38 @@ export interface operations {
             /** @description Platform records that need an editor’s look, most urgent first. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ReviewList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3213,7 +4160,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3227,9 +4174,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3238,7 +4189,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -3246,9 +4197,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3257,7 +4212,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -3265,9 +4220,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3276,7 +4236,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -3284,9 +4244,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3295,7 +4283,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/review#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3313,7 +4301,7 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -3325,15 +4313,38 @@ export interface operations {
             /** @description Webhook endpoints, oldest first. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3342,7 +4353,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3356,9 +4367,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3367,7 +4382,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -3375,9 +4390,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3386,7 +4405,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -3394,9 +4413,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3405,7 +4429,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -3413,9 +4437,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3424,7 +4476,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3443,22 +4495,32 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WebhookCreateInput"];
+                "application/json": components["schemas"]["WebhookCreate"];
             };
         };
         responses: {
             /** @description The endpoint created, and its signing secret (shown once). */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookCreated"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3467,7 +4529,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3481,9 +4543,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3492,7 +4558,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -3500,9 +4566,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3511,7 +4581,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -3519,9 +4589,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3530,7 +4604,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -3541,6 +4615,10 @@ export interface operations {
             /** @description The target URL is refused (not https, or it resolves to a loopback, private, link-local or metadata address), or the range is too long; `errors` says which. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3563,9 +4641,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3574,7 +4657,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -3582,9 +4665,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3593,7 +4704,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3618,15 +4729,38 @@ export interface operations {
             /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3635,7 +4769,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3649,9 +4783,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3660,7 +4798,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -3668,9 +4806,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3679,7 +4821,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -3690,6 +4832,10 @@ export interface operations {
             /** @description No webhook endpoint (or delivery) with that id. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3706,9 +4852,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3717,7 +4868,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -3725,9 +4876,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3736,7 +4915,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3761,13 +4940,21 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3776,7 +4963,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3790,9 +4977,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3801,7 +4992,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -3809,9 +5000,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3820,7 +5015,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -3831,6 +5026,10 @@ export interface operations {
             /** @description No webhook endpoint (or delivery) with that id. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3847,9 +5046,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3858,7 +5062,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -3866,9 +5070,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3877,7 +5109,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -3899,22 +5131,30 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WebhookUpdateInput"];
+                "application/json": components["schemas"]["WebhookUpdate"];
             };
         };
         responses: {
             /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3923,7 +5163,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -3937,9 +5177,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3948,7 +5192,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -3956,9 +5200,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3967,7 +5215,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -3978,6 +5226,10 @@ export interface operations {
             /** @description No webhook endpoint (or delivery) with that id. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3994,9 +5246,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4005,7 +5261,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -4016,6 +5272,10 @@ export interface operations {
             /** @description The target URL is refused (not https, or it resolves to a loopback, private, link-local or metadata address), or the range is too long; `errors` says which. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4038,9 +5298,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4049,7 +5314,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -4057,9 +5322,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4068,7 +5361,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -4093,15 +5386,23 @@ export interface operations {
             /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4110,7 +5411,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -4124,9 +5425,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4135,7 +5440,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -4143,9 +5448,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4154,7 +5463,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -4165,6 +5474,10 @@ export interface operations {
             /** @description No webhook endpoint (or delivery) with that id. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4184,6 +5497,10 @@ export interface operations {
             /** @description The endpoint is disabled: resume it instead. */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4200,9 +5517,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4211,7 +5533,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -4219,9 +5541,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4230,7 +5580,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/pause#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -4255,15 +5605,23 @@ export interface operations {
             /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookSubscription"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4272,7 +5630,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -4286,9 +5644,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4297,7 +5659,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -4305,9 +5667,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4316,7 +5682,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -4327,6 +5693,10 @@ export interface operations {
             /** @description No webhook endpoint (or delivery) with that id. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4343,9 +5713,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4354,7 +5729,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -4362,9 +5737,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4373,7 +5776,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/resume#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -4398,15 +5801,23 @@ export interface operations {
             /** @description The new signing secret (shown once); the old one keeps signing for 24 hours. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookSecretRotated"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4415,7 +5826,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -4429,9 +5840,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4440,7 +5855,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -4448,9 +5863,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4459,7 +5878,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -4470,6 +5889,10 @@ export interface operations {
             /** @description No webhook endpoint (or delivery) with that id. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4486,9 +5909,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4497,7 +5925,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -4505,9 +5933,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4516,7 +5972,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/rotate-secret#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -4536,7 +5992,7 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -4551,15 +6007,38 @@ export interface operations {
             /** @description Deliveries to an endpoint, newest version first. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4568,7 +6047,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -4582,9 +6061,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4593,7 +6076,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -4601,9 +6084,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4612,7 +6099,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -4623,6 +6110,10 @@ export interface operations {
             /** @description No webhook endpoint (or delivery) with that id. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4639,9 +6130,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4650,7 +6146,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -4658,9 +6154,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4669,7 +6193,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/deliveries#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -4696,15 +6220,23 @@ export interface operations {
             /** @description How many deliveries were queued. */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookQueued"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4713,7 +6245,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -4727,9 +6259,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4738,7 +6274,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -4746,9 +6282,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4757,7 +6297,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -4768,6 +6308,10 @@ export interface operations {
             /** @description No webhook endpoint (or delivery) with that id. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4784,9 +6328,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4795,7 +6344,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -4803,9 +6352,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4814,7 +6391,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -4836,22 +6413,30 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReplayRequestInput"];
+                "application/json": components["schemas"]["ReplayRequest"];
             };
         };
         responses: {
             /** @description How many deliveries were queued. */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookQueued"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4860,7 +6445,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -4874,9 +6459,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4885,7 +6474,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -4893,9 +6482,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4904,7 +6497,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -4915,6 +6508,10 @@ export interface operations {
             /** @description No webhook endpoint (or delivery) with that id. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4931,9 +6528,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4942,7 +6543,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -4953,6 +6554,10 @@ export interface operations {
             /** @description The target URL is refused (not https, or it resolves to a loopback, private, link-local or metadata address), or the range is too long; `errors` says which. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4975,9 +6580,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4986,7 +6596,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -4994,9 +6604,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5005,7 +6643,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/webhooks/{id}/replay#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -5027,13 +6665,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ChangeSetRequestInput"];
+                "application/json": components["schemas"]["ChangeSetRequest"];
             };
         };
         responses: {
             /** @description What a write recorded. */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5043,15 +6685,25 @@ export interface operations {
             /** @description What a write recorded. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5060,7 +6712,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -5074,9 +6726,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5085,7 +6741,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -5093,9 +6749,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5104,7 +6764,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -5112,9 +6772,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5123,7 +6787,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -5131,9 +6795,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5142,7 +6810,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -5150,9 +6818,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5161,7 +6833,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -5169,9 +6841,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5180,7 +6856,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -5188,9 +6864,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5199,7 +6879,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -5207,9 +6887,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5218,7 +6902,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -5232,9 +6916,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5243,7 +6932,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -5251,9 +6940,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5262,7 +6979,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/changes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -5275,13 +6992,18 @@ export interface operations {
     putPlatform: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Why the change is made (required for PUT, PATCH and DELETE on a platform). Percent-encode non-ASCII text. */
-                "x-change-message"?: string;
+            header: {
+                /**
+                 * @description Why the change is made, kept forever in the change feed: 1 to 2000 characters once decoded. Percent-encode it (e.g. `encodeURIComponent`), so any text survives HTTP headers; the encoded header may be up to 24000 bytes (2000 characters of 4 UTF-8 bytes each).
+                 * @example Re-verified%20against%20the%20help%20page
+                 */
+                "x-change-message": string;
                 /** @description The platform’s ETag from GET /v1/platforms/{slug} (or `*`): 412 if it changed since. */
                 "if-match"?: string;
                 /** @description Any unique string; a retry with the same key and body returns the first response and records nothing twice. */
                 "idempotency-key"?: string;
+                /** @description `*`: create the platform only if it does not exist yet; 412 if it does. */
+                "if-none-match"?: "*";
             };
             path: {
                 /**
@@ -5294,13 +7016,18 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PlatformInputInput"];
+                "application/json": components["schemas"]["PlatformInput"];
             };
         };
         responses: {
             /** @description What a write to one platform recorded, and the platform after it. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5310,15 +7037,25 @@ export interface operations {
             /** @description What a write to one platform recorded, and the platform after it. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformWriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5327,7 +7064,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -5341,9 +7078,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5352,7 +7093,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -5360,9 +7101,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5371,7 +7116,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -5379,9 +7124,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5390,7 +7139,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -5398,9 +7147,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5409,7 +7162,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -5417,9 +7170,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5428,7 +7185,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -5436,9 +7193,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5447,7 +7208,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -5455,9 +7216,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5466,7 +7231,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -5474,9 +7239,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5485,7 +7254,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -5499,9 +7268,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5510,7 +7284,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -5518,9 +7292,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5529,7 +7331,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -5542,9 +7344,12 @@ export interface operations {
     retirePlatform: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Why the change is made (required for PUT, PATCH and DELETE on a platform). Percent-encode non-ASCII text. */
-                "x-change-message"?: string;
+            header: {
+                /**
+                 * @description Why the change is made, kept forever in the change feed: 1 to 2000 characters once decoded. Percent-encode it (e.g. `encodeURIComponent`), so any text survives HTTP headers; the encoded header may be up to 24000 bytes (2000 characters of 4 UTF-8 bytes each).
+                 * @example Re-verified%20against%20the%20help%20page
+                 */
+                "x-change-message": string;
                 /** @description The platform’s ETag from GET /v1/platforms/{slug} (or `*`): 412 if it changed since. */
                 "if-match"?: string;
                 /** @description Any unique string; a retry with the same key and body returns the first response and records nothing twice. */
@@ -5564,15 +7369,25 @@ export interface operations {
             /** @description What a write to one platform recorded, and the platform after it. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformWriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5581,7 +7396,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -5595,9 +7410,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5606,7 +7425,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -5614,9 +7433,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5625,7 +7448,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -5633,9 +7456,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5644,7 +7471,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -5652,9 +7479,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5663,7 +7494,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -5671,9 +7502,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5682,7 +7517,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -5690,9 +7525,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5701,7 +7540,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -5709,9 +7548,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5720,7 +7563,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -5728,9 +7571,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5739,7 +7586,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -5753,9 +7600,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5764,7 +7616,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -5772,9 +7624,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5783,7 +7663,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -5796,9 +7676,12 @@ export interface operations {
     patchPlatform: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Why the change is made (required for PUT, PATCH and DELETE on a platform). Percent-encode non-ASCII text. */
-                "x-change-message"?: string;
+            header: {
+                /**
+                 * @description Why the change is made, kept forever in the change feed: 1 to 2000 characters once decoded. Percent-encode it (e.g. `encodeURIComponent`), so any text survives HTTP headers; the encoded header may be up to 24000 bytes (2000 characters of 4 UTF-8 bytes each).
+                 * @example Re-verified%20against%20the%20help%20page
+                 */
+                "x-change-message": string;
                 /** @description The platform’s ETag from GET /v1/platforms/{slug} (or `*`): 412 if it changed since. */
                 "if-match"?: string;
                 /** @description Any unique string; a retry with the same key and body returns the first response and records nothing twice. */
@@ -5815,13 +7698,19 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MergePatchInput"];
+                "application/merge-patch+json": components["schemas"]["MergePatch"];
+                "application/json": components["schemas"]["MergePatch"];
             };
         };
         responses: {
             /** @description What a write to one platform recorded, and the platform after it. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5831,15 +7720,25 @@ export interface operations {
             /** @description What a write to one platform recorded, and the platform after it. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformWriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5848,7 +7747,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -5862,9 +7761,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5873,7 +7776,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -5881,9 +7784,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5892,7 +7799,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -5900,9 +7807,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5911,7 +7822,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -5919,9 +7830,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5930,7 +7845,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -5938,9 +7853,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5949,7 +7868,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -5957,9 +7876,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5968,7 +7891,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -5976,9 +7899,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5987,7 +7914,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -5995,9 +7922,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6006,7 +7937,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -6020,9 +7951,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6031,7 +7967,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -6039,9 +7975,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6050,7 +8014,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -6080,22 +8044,32 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["EventWriteRequestInput"];
+                "application/json": components["schemas"]["EventWriteRequest"];
             };
         };
         responses: {
             /** @description What a write to one platform recorded, and the platform after it. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PlatformWriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6104,7 +8078,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -6118,9 +8092,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6129,7 +8107,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -6137,9 +8115,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6148,7 +8130,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -6156,9 +8138,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6167,7 +8153,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -6175,9 +8161,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6186,7 +8176,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -6194,9 +8184,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6205,7 +8199,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -6213,9 +8207,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6224,7 +8222,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -6232,9 +8230,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6243,7 +8245,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -6251,9 +8253,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6262,7 +8268,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -6276,9 +8282,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6287,7 +8298,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -6295,9 +8306,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6306,7 +8345,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/platforms/no-such-platform/events#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -6334,22 +8373,32 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RevertRequestInput"];
+                "application/json": components["schemas"]["RevertRequest"];
             };
         };
         responses: {
             /** @description What a write recorded. */
             201: {
                 headers: {
+                    Location: components["headers"]["LocationRequired"];
+                    ETag: components["headers"]["ETagRequired"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WriteResult"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6358,7 +8407,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -6372,9 +8421,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6383,7 +8436,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -6391,9 +8444,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6402,7 +8459,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -6410,9 +8467,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such platform, or the registry version does not exist yet. */
+            /** @description Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. */
             404: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6421,7 +8482,7 @@ export interface operations {
                      *       "type": "/problems/not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "No such platform, or the registry version does not exist yet.",
+                     *       "detail": "Not found. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "not-found"
                      *     }
@@ -6429,9 +8490,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change conflicts with the registry’s state. */
+            /** @description The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). */
             409: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6440,7 +8505,7 @@ export interface operations {
                      *       "type": "/problems/conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "The change conflicts with the registry’s state.",
+                     *       "detail": "The change conflicts with the registry. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo).",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "conflict"
                      *     }
@@ -6448,9 +8513,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The platform changed since the version given in If-Match / ifVersion. */
+            /** @description A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. */
             412: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6459,7 +8528,7 @@ export interface operations {
                      *       "type": "/problems/precondition-failed",
                      *       "title": "Precondition failed",
                      *       "status": 412,
-                     *       "detail": "The platform changed since the version given in If-Match / ifVersion.",
+                     *       "detail": "A precondition failed. `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "precondition-failed"
                      *     }
@@ -6467,9 +8536,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request body is too large. */
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
             413: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6478,7 +8551,7 @@ export interface operations {
                      *       "type": "/problems/payload-too-large",
                      *       "title": "Request body too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large.",
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "payload-too-large"
                      *     }
@@ -6486,9 +8559,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body’s media type is not accepted. */
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
             415: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6497,7 +8574,7 @@ export interface operations {
                      *       "type": "/problems/unsupported-media-type",
                      *       "title": "Unsupported media type",
                      *       "status": 415,
-                     *       "detail": "The body’s media type is not accepted.",
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unsupported-media-type"
                      *     }
@@ -6505,9 +8582,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The change is well-formed but would leave a record invalid; `errors` names every field. */
+            /** @description The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. */
             422: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6516,7 +8597,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 422,
-                     *       "detail": "The change is well-formed but would leave a record invalid; `errors` names every field.",
+                     *       "detail": "The request is well-formed but cannot be applied. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -6530,9 +8611,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6541,7 +8627,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -6549,9 +8635,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6560,7 +8674,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/changes/7/revert#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
@@ -6578,7 +8692,7 @@ export interface operations {
                  * @example 20
                  */
                 limit?: number;
-                /** @description The `nextCursor` of the previous page. */
+                /** @description Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -6590,15 +8704,38 @@ export interface operations {
             /** @description Admin requests, newest first. */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuditList"];
                 };
             };
-            /** @description A parameter or the body is not valid; `errors` names every field to fix. */
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
             400: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6607,7 +8744,7 @@ export interface operations {
                      *       "type": "/problems/validation-failed",
                      *       "title": "The request is not valid",
                      *       "status": 400,
-                     *       "detail": "A parameter or the body is not valid; `errors` names every field to fix.",
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "validation-failed",
                      *       "errors": [
@@ -6621,9 +8758,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. */
             401: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6632,7 +8773,7 @@ export interface operations {
                      *       "type": "/problems/unauthorized",
                      *       "title": "Authentication required",
                      *       "status": 401,
-                     *       "detail": "No valid API key: send `Authorization: Bearer <key>`.",
+                     *       "detail": "An API key is required. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "unauthorized"
                      *     }
@@ -6640,9 +8781,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key’s role does not allow this. */
+            /** @description The key may not do this. `forbidden`: the key’s role does not allow this operation. */
             403: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6651,7 +8796,7 @@ export interface operations {
                      *       "type": "/problems/forbidden",
                      *       "title": "Not allowed for this key",
                      *       "status": 403,
-                     *       "detail": "The key’s role does not allow this.",
+                     *       "detail": "The key may not do this. `forbidden`: the key’s role does not allow this operation.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "forbidden"
                      *     }
@@ -6659,9 +8804,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests; retry after the number of seconds in Retry-After. */
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
             429: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6670,7 +8820,7 @@ export interface operations {
                      *       "type": "/problems/rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests; retry after the number of seconds in Retry-After.",
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "rate-limited"
                      *     }
@@ -6678,9 +8828,37 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The server is overloaded or not ready; retry shortly. */
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
             503: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6689,7 +8867,7 @@ export interface operations {
                      *       "type": "/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The server is overloaded or not ready; retry shortly.",
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/admin/audit#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }

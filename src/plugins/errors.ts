@@ -2,17 +2,9 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { allRegionCodes } from '../domain/regions.js';
 import { type FieldError, type ProblemCode, ProblemError, problemTitle } from '../errors.js';
-import { Devices } from '../schemas/common.js';
 
 const CONTEXT: Record<string, string> = { querystring: 'query', body: 'body', params: 'path', headers: 'header' };
-
-/** Fields whose 400 lists every value the API accepts, so a client can correct itself. */
-const VALID_VALUES: Record<string, () => readonly string[]> = {
-  'query.region': allRegionCodes,
-  'query.device': () => Devices,
-};
 
 /** Fastify's own client errors, mapped to problem codes. */
 const FASTIFY_CODES: Record<string, [number, ProblemCode, string]> = {
@@ -71,16 +63,40 @@ export function storeUnavailable(error: unknown): boolean {
   return false;
 }
 
-function validationErrors(error: FastifyError): FieldError[] {
+interface FieldIssue extends FieldError {
+  /** Every value the field accepts, when it is an enumeration: the 400 lists them so a client can correct itself. */
+  validValues?: readonly unknown[];
+}
+
+/**
+ * The field errors of a failed validation, once each (zod may report one field twice, e.g. "not an
+ * integer" and "too big" for the same value, with the same message).
+ */
+function validationErrors(error: FastifyError, request: FastifyRequest): FieldIssue[] {
   const context = CONTEXT[error.validationContext ?? ''] ?? error.validationContext ?? 'request';
-  return (error.validation ?? []).map((v) => {
+  const seen = new Set<string>();
+  const out: FieldIssue[] = [];
+  for (const v of error.validation ?? []) {
     const path = v.instancePath.split('/').filter(Boolean);
-    const keys = (v.params as { keys?: string[] }).keys;
-    if (v.keyword === 'unrecognized_keys' && keys?.length) {
-      return { field: [context, ...path, keys.join(', ')].join('.'), message: `is not a parameter this operation accepts (${v.message})` };
+    const params = v.params as { keys?: string[]; values?: unknown[] };
+    let issue: FieldIssue;
+    if (v.keyword === 'unrecognized_keys' && params.keys?.length) {
+      issue = {
+        field: [context, ...path, params.keys.join(', ')].join('.'),
+        message: `is not a parameter this operation accepts (${v.message})`,
+      };
+    } else {
+      issue = { field: [context, ...path].join('.'), message: v.message ?? 'is not valid' };
+      const raw = context === 'query' && path.length === 1 ? (request.query as Record<string, unknown>)[path[0]!] : undefined;
+      if (Array.isArray(raw) && !issue.message.startsWith('must be given once'))
+        issue.message = `was given ${raw.length} times; give it once`;
+      if (v.keyword === 'invalid_value' && params.values?.length) issue.validValues = params.values;
     }
-    return { field: [context, ...path].join('.'), message: v.message ?? 'is not valid' };
-  });
+    const id = `${issue.field}\u0000${issue.message}`;
+    if (!seen.has(id)) out.push(issue);
+    seen.add(id);
+  }
+  return out;
 }
 
 /** Errors node's HTTP parser raises before fastify sees a request: status, code and what to do. */
@@ -121,12 +137,11 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
       return sendProblem(request, reply, error.status, error.code, error.message, error);
     }
     if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
-      const errors = validationErrors(error);
+      const issues = validationErrors(error, request);
+      const errors = issues.map(({ field, message }) => ({ field, message }));
       const extensions: Record<string, unknown> = {};
-      for (const e of errors) {
-        const valid = VALID_VALUES[e.field];
-        if (valid) extensions.validValues = { ...(extensions.validValues as object), [e.field]: valid() };
-      }
+      const valid = issues.filter((e) => e.validValues);
+      if (valid.length > 0) extensions.validValues = Object.fromEntries(valid.map((e) => [e.field, e.validValues]));
       const fields = errors.map((e) => e.field).join(', ');
       return sendProblem(request, reply, 400, 'validation-failed', `Fix these fields and try again: ${fields}.`, { errors, extensions });
     }

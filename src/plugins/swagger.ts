@@ -11,6 +11,70 @@ export const API_VERSION = '1.0.0';
 
 type OpenApiDocument = ReturnType<typeof jsonSchemaTransformObject>;
 
+const SCHEMAS = '#/components/schemas/';
+
+/** Replaces every `$ref` to a schema component named in `renames` (old name to new name). */
+function renameRefs(node: unknown, renames: Map<string, string>): void {
+  if (Array.isArray(node)) {
+    for (const child of node) renameRefs(child, renames);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const object = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(object)) {
+    if (key === '$ref' && typeof value === 'string' && value.startsWith(SCHEMAS)) {
+      const target = renames.get(value.slice(SCHEMAS.length));
+      if (target) object[key] = `${SCHEMAS}${target}`;
+    } else renameRefs(value, renames);
+  }
+}
+
+/**
+ * The zod type provider names the input variant of every registered schema `<id>Input` beside the
+ * output `<id>`, so generated clients get `DeviceInput` twins of every type (and `PlatformInputInput`).
+ * One name is enough when both sides are the same schema: an input component whose schema equals its
+ * output twin (once references to already merged twins are read as their output names) is dropped for
+ * it, repeated until nothing changes. An input component with no output twin in use takes the plain
+ * name. Only components that really differ between request and response keep the `Input` suffix.
+ */
+function nameComponents(input: OpenApiDocument): OpenApiDocument {
+  const document = input as { paths?: unknown; components?: { schemas?: Record<string, unknown> } };
+  const schemas = document.components?.schemas ?? {};
+  const merged = new Map<string, string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const name of Object.keys(schemas)) {
+      const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
+      if (!base || merged.has(name) || !(base in schemas)) continue;
+      const candidate = structuredClone(schemas[name]);
+      renameRefs(candidate, merged);
+      if (JSON.stringify(candidate) === JSON.stringify(schemas[base])) {
+        merged.set(name, base);
+        changed = true;
+      }
+    }
+  }
+  for (const name of merged.keys()) delete schemas[name];
+  renameRefs(document.paths, merged);
+  renameRefs(schemas, merged);
+  return input;
+}
+
+/** After pruning: an `<id>Input` component whose output twin is not used anywhere takes the plain name. */
+function plainInputNames(input: OpenApiDocument): OpenApiDocument {
+  const document = input as { paths?: unknown; components?: { schemas?: Record<string, unknown> } };
+  const schemas = document.components?.schemas ?? {};
+  const renames = new Map<string, string>();
+  for (const name of Object.keys(schemas)) {
+    const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
+    if (base && !(base in schemas)) renames.set(name, base);
+  }
+  renameRefs(document.paths, renames);
+  renameRefs(schemas, renames);
+  const renamed = Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [renames.get(name) ?? name, schema]));
+  return { ...input, components: { ...document.components, schemas: renamed } } as OpenApiDocument;
+}
+
 /**
  * The zod type provider emits every registered schema twice (input and output variants); keep only
  * the components that operations actually reference, directly or through other components.
@@ -67,15 +131,128 @@ const EXAMPLE_CODES: Record<string, ProblemCode> = {
   415: 'unsupported-media-type',
   422: 'validation-failed',
   429: 'rate-limited',
+  500: 'internal',
   503: 'service-unavailable',
 };
 
 type Json = Record<string, unknown>;
+interface ResponseObject {
+  description?: string;
+  headers?: Record<string, { $ref: string }>;
+  content?: Record<string, { schema?: { $ref?: string }; example?: unknown }>;
+}
 interface OperationObject {
+  operationId?: string;
   security?: unknown[];
   parameters?: { name: string; in: string; example?: unknown; schema?: { allOf?: unknown[]; example?: unknown } }[];
   requestBody?: unknown;
-  responses: Record<string, { description?: string; content?: Record<string, { schema?: { $ref?: string }; example?: unknown }> }>;
+  responses: Record<string, ResponseObject>;
+}
+
+const integerHeader = (description: string, example: number) => ({
+  description,
+  schema: { type: 'integer', format: 'int64', minimum: 0, maximum: 9_007_199_254_740_991 },
+  example,
+});
+
+/**
+ * Every response header the API sends, declared once so generated clients can read them typed. The
+ * rate-limit headers are absent only where an operator turned the limit off.
+ */
+export const RESPONSE_HEADERS = {
+  ETag: {
+    description:
+      'Entity tag of this representation. Send it back in If-None-Match to revalidate a read (304 when unchanged), or in If-Match to ' +
+      'write only if the platform has not changed. On a write, the tag of what it created: the platform for a platform write, ' +
+      'else the change set at Location. A compressed representation’s tag ends in `-br` or `-gzip`; the server compares ' +
+      'tags with and without that suffix as the same.',
+    schema: { type: 'string', maxLength: 200, pattern: '^(W/)?"[^"]*"$' },
+    example: '"linkedin.12.r3"',
+  },
+  CacheControl: {
+    description:
+      '`public, max-age=31536000, immutable` for responses pinned by `?version=N` (they never change); `public, no-cache` for other ' +
+      'public reads (revalidate with If-None-Match); `no-store` for problems, health checks and admin responses.',
+    schema: { type: 'string', enum: ['public, max-age=31536000, immutable', 'public, no-cache', 'no-store'] },
+    example: 'public, no-cache',
+  },
+  Vary: {
+    description: 'The response depends on Accept-Encoding (br, gzip or none), so caches keep one copy per encoding.',
+    schema: { type: 'string', maxLength: 200 },
+    example: 'Accept-Encoding',
+  },
+  Location: {
+    description: 'The change set the write recorded, under /v1/changes/{version}.',
+    schema: { type: 'string', maxLength: 64, pattern: '^/v1/changes/[1-9][0-9]*$' },
+    example: '/v1/changes/13',
+  },
+  RetryAfter: integerHeader('Seconds to wait before retrying.', 30),
+  RateLimitLimit: integerHeader('Requests this client may make per minute on this group of routes (public reads, or admin).', 600),
+  RateLimitRemaining: integerHeader('Requests left in the current minute.', 599),
+  RateLimitReset: integerHeader('Seconds until the current minute’s budget is renewed.', 60),
+  AccessControlAllowOrigin: {
+    description: 'Public reads may be read from any origin (browser extensions, dashboards). Admin operations send no CORS headers.',
+    schema: { type: 'string', enum: ['*'] },
+    example: '*',
+  },
+  IdempotentReplayed: {
+    description:
+      'Present (`true`) when the response is the stored answer to an earlier request with the same Idempotency-Key: nothing was recorded again.',
+    schema: { type: 'string', enum: ['true'] },
+    example: 'true',
+  },
+} as const;
+
+type HeaderName = keyof typeof RESPONSE_HEADERS;
+/** Header names as sent on the wire, for each component. */
+export const HEADER_WIRE_NAMES: Record<HeaderName, string> = {
+  ETag: 'ETag',
+  CacheControl: 'Cache-Control',
+  Vary: 'Vary',
+  Location: 'Location',
+  RetryAfter: 'Retry-After',
+  RateLimitLimit: 'X-RateLimit-Limit',
+  RateLimitRemaining: 'X-RateLimit-Remaining',
+  RateLimitReset: 'X-RateLimit-Reset',
+  IdempotentReplayed: 'Idempotent-Replayed',
+  AccessControlAllowOrigin: 'Access-Control-Allow-Origin',
+};
+
+const RATE_LIMIT: HeaderName[] = ['RateLimitLimit', 'RateLimitRemaining', 'RateLimitReset'];
+
+/** Which headers a response declares, and which of them it always carries. */
+function responseHeaders(method: string, status: string, operation: OperationObject): { names: HeaderName[]; required: HeaderName[] } {
+  const code = Number(status);
+  const platformWrite = /Platform|PolicyEvent/.test(operation.operationId ?? '');
+  if (code >= 400) {
+    const retry: HeaderName[] = code === 429 || code === 503 ? ['RetryAfter'] : [];
+    return { names: ['CacheControl', ...retry, ...RATE_LIMIT], required: ['CacheControl', ...retry] };
+  }
+  if (method === 'get') {
+    if (code === 304) return { names: ['ETag', 'CacheControl', 'Vary', ...RATE_LIMIT], required: ['ETag'] };
+    return { names: ['ETag', 'CacheControl', 'Vary', ...RATE_LIMIT], required: ['ETag', 'CacheControl'] };
+  }
+  const etag: HeaderName[] = platformWrite ? ['ETag'] : [];
+  // A 201's tag names what it created: the platform for a platform write, else the change set at Location.
+  if (code === 201) return { names: ['Location', 'ETag', 'IdempotentReplayed', ...RATE_LIMIT], required: ['Location', 'ETag'] };
+  return { names: [...etag, 'IdempotentReplayed', ...RATE_LIMIT], required: etag };
+}
+
+/** The header references of one response; a required header is declared through a component that says so. */
+function headerRefs(names: HeaderName[], required: HeaderName[]): Record<string, { $ref: string }> {
+  return Object.fromEntries(
+    names.map((name) => [HEADER_WIRE_NAMES[name], { $ref: `#/components/headers/${required.includes(name) ? `${name}Required` : name}` }]),
+  );
+}
+
+/** Each header component, optional and required: OpenAPI puts `required` on the header object itself. */
+function headerComponents(): Record<string, { description: string; required?: boolean; schema: object; example: unknown }> {
+  return Object.fromEntries(
+    Object.entries(RESPONSE_HEADERS).flatMap(([name, header]) => [
+      [name, header],
+      [`${name}Required`, { ...header, required: true }],
+    ]),
+  );
 }
 
 /**
@@ -87,8 +264,13 @@ function completeOperations(input: OpenApiDocument): OpenApiDocument {
   const document = input as { paths?: Record<string, Record<string, OperationObject>>; components?: { schemas?: Record<string, Json> } };
   const schemas = document.components?.schemas ?? {};
   for (const [path, item] of Object.entries(document.paths ?? {})) {
-    for (const operation of Object.values(item)) {
+    for (const [method, operation] of Object.entries(item)) {
       operation.security ??= [];
+      if (method === 'get') {
+        operation.responses['304'] ??= {
+          description: 'Not modified: the representation still has the ETag sent in If-None-Match. No body.',
+        };
+      }
       for (const parameter of operation.parameters ?? []) {
         if (parameter.schema?.example !== undefined && parameter.example === undefined) {
           parameter.example = parameter.schema.example;
@@ -98,10 +280,13 @@ function completeOperations(input: OpenApiDocument): OpenApiDocument {
         if (parameter.schema?.allOf?.length === 1 && Object.keys(parameter.schema).length === 1)
           parameter.schema = parameter.schema.allOf[0] as typeof parameter.schema;
       }
-      operation.responses['429'] ??= {
-        ...problems(429)[429],
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-      };
+      // The rate limit applies to every route, and any route can fail on the server's side.
+      for (const status of [429, 500]) {
+        operation.responses[String(status)] ??= {
+          ...problems(status)[status],
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        };
+      }
       const instance = `${path.replace('{slug}', 'no-such-platform').replace('{version}', '7')}#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21`;
       const first = operation.parameters?.[0];
       const field = operation.requestBody || !first ? 'body' : `${first.in}.${first.name}`;
@@ -124,8 +309,20 @@ function completeOperations(input: OpenApiDocument): OpenApiDocument {
         if (status.startsWith('2') && response.description === 'Default Response' && typeof described === 'string') {
           response.description = described;
         }
+        const { names, required } = responseHeaders(method, status, operation);
+        // CORS is open for everything but the admin operations (see the security plugin).
+        const cors: HeaderName[] = path.startsWith('/v1/admin') ? [] : ['AccessControlAllowOrigin'];
+        response.headers = headerRefs([...names, ...cors], [...required, ...cors]);
       }
     }
+  }
+  // Only the header components some response refers to.
+  const used = new Set(JSON.stringify(document.paths).match(/#\/components\/headers\/\w+/g) ?? []);
+  const components = (input as { components?: { headers?: Record<string, unknown> } }).components;
+  if (components?.headers) {
+    components.headers = Object.fromEntries(
+      Object.entries(components.headers).filter(([name]) => used.has(`#/components/headers/${name}`)),
+    );
   }
   return input;
 }
@@ -178,6 +375,24 @@ function addWebhooks(input: OpenApiDocument): OpenApiDocument {
   return { ...input, webhooks } as OpenApiDocument;
 }
 
+/**
+ * States each integer's width (`int32` when its range fits, else `int64`), so generated clients pick a
+ * type that holds every value (zod's integers are bounded by Number.MAX_SAFE_INTEGER).
+ */
+function integerFormats(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const child of node) integerFormats(child);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const schema = node as Record<string, unknown>;
+  if (schema.type === 'integer' && schema.format === undefined) {
+    const fits = (n: unknown) => typeof n === 'number' && Math.abs(n) <= 2_147_483_647;
+    schema.format = fits(schema.minimum) && fits(schema.maximum) ? 'int32' : 'int64';
+  }
+  for (const child of Object.values(schema)) integerFormats(child);
+}
+
 /** OpenAPI 3.1 generated from the routes' zod schemas; served at /openapi.json, rendered at /docs. */
 export const swaggerPlugin = fp(async (app: FastifyInstance) => {
   await app.register(swagger, {
@@ -192,8 +407,14 @@ export const swaggerPlugin = fp(async (app: FastifyInstance) => {
           'any version can be read back exactly with `?version=N` (such responses are immutable), and `?at=YYYY-MM-DD` answers what applied on a day. ' +
           'Errors are RFC 9457 `application/problem+json`. Data licence: CC BY 4.0.',
         license: { name: 'CC-BY-4.0 (data)', identifier: 'CC-BY-4.0' },
+        contact: {
+          name: 'AI-training opt-out registry maintainers',
+          url: 'https://github.com/ai-optout-registry/registry/issues',
+          email: 'registry@ai-optout-registry.org',
+        },
       },
-      servers: [{ url: '/', description: 'This server' }],
+      // The document is served by each deployment (production or local) and describes that one.
+      servers: [{ url: '/', description: 'This deployment (production, staging or local): the server this document was read from' }],
       tags: [
         { name: 'Platforms', description: 'Platforms, their settings, and the resolved opt-out answer.' },
         { name: 'Events', description: 'The policy timeline across platforms.' },
@@ -205,13 +426,22 @@ export const swaggerPlugin = fp(async (app: FastifyInstance) => {
         { name: 'Operations', description: 'Health and readiness.' },
       ],
       components: {
+        headers: headerComponents(),
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created with `npm run keys -- create`.' },
         },
       },
     },
     transform,
-    transformObject: (document) => completeOperations(pruneUnusedComponents(addWebhooks(jsonSchemaTransformObject(document)))),
+    transformObject: (document) => {
+      const complete = completeOperations(
+        plainInputNames(pruneUnusedComponents(nameComponents(addWebhooks(jsonSchemaTransformObject(document))))),
+      );
+      integerFormats(complete);
+      // Every server in the list is public (OWASP API9: say who each one is for).
+      for (const server of (complete as { servers?: Record<string, unknown>[] }).servers ?? []) server['x-internal'] = false;
+      return complete;
+    },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => reply.send(app.swagger()));
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });

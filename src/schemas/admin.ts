@@ -3,12 +3,22 @@ import { ChangeEntry, MergePatch, Message } from './changes.js';
 import { PlatformRecord, PolicyEvent } from './platform.js';
 import { page } from './responses.js';
 
+/** Characters a change message may have (counted after percent-decoding, in Unicode code points). */
+export const MESSAGE_MAX = 2000;
+/** Each character is at most 4 UTF-8 bytes, each byte at most 3 characters percent-encoded. */
+export const MESSAGE_HEADER_MAX = 3 * 4 * MESSAGE_MAX;
+
 export const WriteHeaders = z.object({
   'x-change-message': z
-    .string()
-    .max(6000)
-    .optional()
-    .describe('Why the change is made (required for PUT, PATCH and DELETE on a platform). Percent-encode non-ASCII text.'),
+    .string({ error: `is required: say why the change is made (1 to ${MESSAGE_MAX} characters, percent-encoded)` })
+    .min(1, `must say why the change is made (1 to ${MESSAGE_MAX} characters, percent-encoded)`)
+    .max(MESSAGE_HEADER_MAX, `must be at most ${MESSAGE_MAX} characters once percent-decoded`)
+    .describe(
+      `Why the change is made, kept forever in the change feed: 1 to ${MESSAGE_MAX} characters once decoded. ` +
+        'Percent-encode it (e.g. `encodeURIComponent`), so any text survives HTTP headers; the encoded header may be up to ' +
+        `${MESSAGE_HEADER_MAX} bytes (${MESSAGE_MAX} characters of 4 UTF-8 bytes each).`,
+    )
+    .meta({ example: 'Re-verified%20against%20the%20help%20page' }),
   'if-match': z
     .string()
     .max(1000)

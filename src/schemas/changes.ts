@@ -19,7 +19,7 @@ function withinDepth(value: unknown, max: number): boolean {
 }
 
 export const MergePatch = z
-  .record(z.string(), z.unknown())
+  .record(z.string().max(64, 'is not a field of a platform record'), z.unknown())
   .refine((patch) => withinDepth(patch, MAX_PATCH_DEPTH), {
     message: `must not be nested more than ${MAX_PATCH_DEPTH} levels deep (a platform record is far shallower)`,
   })
@@ -27,6 +27,7 @@ export const MergePatch = z
     id: 'MergePatch',
     description:
       'An RFC 7396 JSON Merge Patch of a platform document: members replace, `null` removes, objects merge; arrays are replaced whole.',
+    examples: [{ lastVerified: '2026-01-15', summary: 'LinkedIn uses public posts and profile data to train its generative AI models.' }],
   });
 
 const ifVersion = z

@@ -1,8 +1,29 @@
 import { z } from 'zod';
 
+/**
+ * Messages in the API's own words for the issues zod words generically ("Invalid input: expected
+ * string, received array"); a schema's own message, where it has one, still wins.
+ */
+z.config({
+  customError: (issue) => {
+    if (issue.code === 'invalid_type') {
+      if (issue.input === undefined) return 'is required';
+      if (Array.isArray(issue.input) && issue.expected !== 'array') return `must be a single ${issue.expected}, not a list`;
+      return `must be ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}`;
+    }
+    if (issue.code === 'invalid_value' && issue.values.length > 0) {
+      return issue.values.length <= 20
+        ? `must be one of: ${issue.values.map(String).join(', ')}`
+        : 'is not one of the accepted values (the problem’s `validValues` lists them)';
+    }
+    return undefined;
+  },
+});
+
 /** A calendar date, `YYYY-MM-DD`, checked to be a real day (no 2024-02-30). */
 export const IsoDate = z
   .string()
+  .length(10, 'must be a date in the form YYYY-MM-DD')
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date in the form YYYY-MM-DD')
   .refine((value) => isRealDate(value), 'must be a real calendar date (YYYY-MM-DD)')
   .meta({ id: 'IsoDate', description: 'A calendar date, YYYY-MM-DD.', example: '2025-11-03' });
@@ -26,12 +47,33 @@ export const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute
 
 export const NonEmptyText = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
+/** Decimal digits without a sign or leading zeros: what an integer looks like in a path or a query string. */
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+
+/**
+ * An integer read from a path or query string. Only decimal digits count as a number, so `1e2`,
+ * `0x10`, `1.0`, `01` or ` 7` are refused rather than read as something the client did not write;
+ * a repeated parameter is told to come once. One message says what to send, whatever was wrong.
+ */
+export function decimalInteger(min: number, max: number, message: string) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value),
+    z
+      .int({
+        error: (issue) =>
+          issue.input === undefined ? `is required: ${message}` : Array.isArray(issue.input) ? `must be given once: ${message}` : message,
+      })
+      .min(min, message)
+      .max(max, message),
+  );
+}
+
 /** Registry version: the integer bumped by every accepted change set. */
-export const Version = z.coerce
-  .number({ error: 'must be a positive integer registry version' })
-  .int('must be a positive integer registry version')
-  .min(1, 'must be a positive integer registry version')
-  .max(Number.MAX_SAFE_INTEGER, 'is larger than any registry version');
+export const Version = decimalInteger(
+  1,
+  Number.MAX_SAFE_INTEGER,
+  'must be a registry version: a positive integer in decimal digits (e.g. 7)',
+);
 
 export const Devices = ['web', 'ios', 'android', 'mobile_web', 'desktop_app'] as const;
 export const Device = z.enum(Devices).meta({

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { EvidenceLevels } from '../domain/evidence.js';
-import { isRegionCode } from '../domain/regions.js';
+import { allRegionCodes, isRegionCode } from '../domain/regions.js';
 import {
   Category,
+  DataCategories,
   DataCategory,
   DefaultState,
   Device,
+  Devices,
   EventKind,
   HttpUrl,
   IsoDate,
@@ -13,9 +15,24 @@ import {
   NonEmptyText,
   PlatformStatus,
   Purpose,
+  Purposes,
   Slug,
   SourceKind,
 } from './common.js';
+
+/**
+ * How much one platform record may hold: far above any real platform (the largest seed file has 3
+ * settings, 16 events, 34 sources) and low enough that one record stays a bounded amount of work.
+ */
+export const LIMITS = {
+  settings: 50,
+  defaults: 50,
+  regionRules: 200,
+  events: 1000,
+  sources: 500,
+  sourceRefs: 50,
+  regions: 300,
+} as const;
 
 export const Evidence = z.enum(EvidenceLevels).meta({
   id: 'Evidence',
@@ -27,6 +44,7 @@ export const Evidence = z.enum(EvidenceLevels).meta({
 export const SourceRefs = z
   .array(Slug)
   .min(1, 'every fact must cite at least one source id from the platform’s `sources`')
+  .max(LIMITS.sourceRefs, `may cite at most ${LIMITS.sourceRefs} sources`)
   .describe('Ids of entries in the platform’s `sources` that back this fact.');
 
 export const Source = z
@@ -95,28 +113,44 @@ export const Setting = z
       .nullable()
       .describe('The toggle, checkbox or button text exactly as shown; null when there is none or it is not known.'),
     description: NonEmptyText(2000).describe('What the setting controls, in the registry’s own words.'),
-    dataCovered: z.array(DataCategory).describe('Kinds of data the setting covers.'),
-    purposes: z.array(Purpose).min(1).describe('What the covered data is used for.'),
+    dataCovered: z.array(DataCategory).max(DataCategories.length).describe('Kinds of data the setting covers.'),
+    purposes: z.array(Purpose).min(1).max(Purposes.length).describe('What the covered data is used for.'),
     mechanism: Mechanism,
-    defaults: z.array(DefaultPeriod).describe('The default state over real time, oldest first; periods never overlap. Empty when unknown.'),
+    defaults: z
+      .array(DefaultPeriod)
+      .max(LIMITS.defaults, `may have at most ${LIMITS.defaults} periods`)
+      .describe('The default state over real time, oldest first; periods never overlap. Empty when unknown.'),
     retroactive: z.boolean().nullable().describe('Whether opting out also removes data from models already trained; null when unknown.'),
     coversAffiliates: z
       .boolean()
       .nullable()
       .describe('Whether the choice also binds affiliates (e.g. a parent company); null when unknown.'),
     deepLink: HttpUrl.nullable().describe('A link straight to the control, when one exists.'),
-    paths: z.array(OptOutPath).describe('Steps per device; one entry per device at most.'),
+    paths: z
+      .array(OptOutPath)
+      .max(Devices.length, `may have one path per device (${Devices.length} at most)`)
+      .describe('Steps per device; one entry per device at most.'),
     sources: SourceRefs,
   })
   .meta({ id: 'Setting', description: 'A control (or the absence of one) over whether the platform trains AI on a person’s data.' });
 export type Setting = z.infer<typeof Setting>;
 
+/**
+ * Checked by a refinement rather than a zod enum so an unknown code is reported beside every other
+ * fault of the record (an enum failure would stop the cross-reference checks); the document still
+ * lists the codes.
+ */
 export const RegionCode = z
   .string()
   .refine(isRegionCode, {
     message: 'must be an ISO 3166-1 alpha-2 country code (e.g. "DE", "GB") or a region group listed at /v1/regions (e.g. "EU", "EEA")',
   })
-  .meta({ id: 'RegionCode', description: 'An ISO 3166-1 alpha-2 country code or a region group code from `/v1/regions`.', example: 'DE' });
+  .meta({
+    id: 'RegionCode',
+    description: 'An ISO 3166-1 alpha-2 country code or a region group code from `/v1/regions`.',
+    example: 'DE',
+    enum: allRegionCodes(),
+  });
 
 export const RegionRule = z
   .strictObject({
@@ -124,8 +158,12 @@ export const RegionRule = z
     regions: z
       .array(RegionCode)
       .min(1)
+      .max(LIMITS.regions, `may name at most ${LIMITS.regions} regions`)
       .describe('Countries and region groups the rule applies to. A rule naming a country beats one matching it through a group.'),
-    settingIds: z.array(Slug).describe('Settings the rule applies to; empty means every setting of the platform.'),
+    settingIds: z
+      .array(Slug)
+      .max(LIMITS.settings, `may name at most ${LIMITS.settings} settings`)
+      .describe('Settings the rule applies to; empty means every setting of the platform.'),
     treatment: z
       .enum(['excluded', 'override'])
       .describe(
@@ -150,8 +188,14 @@ export const PolicyEvent = z
     summary: NonEmptyText(3000).describe('What changed, in the registry’s own words.'),
     announcedDate: IsoDate.nullable().describe('When the change was announced or first reported; null when unknown.'),
     effectiveDate: IsoDate.nullable().describe('When the change took effect; null when unknown or not applicable.'),
-    settingIds: z.array(Slug).describe('Settings the change affected.'),
-    regions: z.array(RegionCode).describe('Regions the change affected; empty when it applied everywhere.'),
+    settingIds: z
+      .array(Slug)
+      .max(LIMITS.settings, `may name at most ${LIMITS.settings} settings`)
+      .describe('Settings the change affected.'),
+    regions: z
+      .array(RegionCode)
+      .max(LIMITS.regions, `may name at most ${LIMITS.regions} regions`)
+      .describe('Regions the change affected; empty when it applied everywhere.'),
     sources: SourceRefs,
     ...unconfirmed,
   })
@@ -167,10 +211,10 @@ const platformFields = {
   status: PlatformStatus,
   summary: NonEmptyText(2000).describe('One paragraph, in the registry’s own words, on how the platform uses data for AI training.'),
   lastVerified: IsoDate.describe('When an editor last checked this record against its sources.'),
-  settings: z.array(Setting),
-  regionRules: z.array(RegionRule),
-  events: z.array(PolicyEvent),
-  sources: z.array(Source).min(1),
+  settings: z.array(Setting).max(LIMITS.settings, `may have at most ${LIMITS.settings} settings`),
+  regionRules: z.array(RegionRule).max(LIMITS.regionRules, `may have at most ${LIMITS.regionRules} region rules`),
+  events: z.array(PolicyEvent).max(LIMITS.events, `may have at most ${LIMITS.events} events`),
+  sources: z.array(Source).min(1).max(LIMITS.sources, `may have at most ${LIMITS.sources} sources`),
 };
 
 function checkReferences(p: z.infer<z.ZodObject<typeof platformFields>>, ctx: z.RefinementCtx) {
@@ -265,7 +309,7 @@ export type PlatformDocument = z.infer<typeof PlatformDocument>;
 export const Revision = z
   .strictObject({
     version: z.int().describe('The registry version whose change set last changed this platform.'),
-    recordedAt: z.string().describe('When that change set was recorded (RFC 3339, UTC).'),
+    recordedAt: z.string().max(40).describe('When that change set was recorded (RFC 3339, UTC).'),
   })
   .meta({ id: 'Revision', description: 'Server-managed: which change set produced this record. Ignored on writes.' });
 
@@ -296,7 +340,7 @@ export type PlatformRecord = z.infer<typeof PlatformRecord>;
  * ignored.
  */
 export const PlatformInput = z
-  .strictObject({ ...platformFields, revision: z.unknown().optional(), at: z.unknown().optional() })
+  .strictObject({ ...platformFields, revision: Revision.optional(), at: IsoDate.nullable().optional() })
   .superRefine(checkReferences)
   .transform(({ revision: _r, at: _a, ...doc }) => doc as PlatformDocument)
   .meta({

@@ -1,37 +1,39 @@
 import { z } from 'zod';
-import { isRegionCode } from '../domain/regions.js';
-import { DefaultState, Device, EventKind, IsoDate, Slug, Version } from './common.js';
+import { allRegionCodes } from '../domain/regions.js';
+import { Category, DefaultState, Device, decimalInteger, EventKind, IsoDate, Slug, Version } from './common.js';
 
 export const VersionParam = Version.optional()
   .describe('Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.')
-  .meta({ examples: [1] });
+  .meta({ example: 1 });
 export const AtParam = IsoDate.optional()
   .describe('Answer for this day (YYYY-MM-DD): what was in effect then.')
   .meta({ examples: ['2024-10-01'] });
-export const LimitParam = z.coerce
-  .number({ error: 'must be an integer from 1 to 200' })
-  .int('must be an integer from 1 to 200')
-  .min(1, 'must be an integer from 1 to 200')
-  .max(200, 'must be an integer from 1 to 200')
+export const LimitParam = decimalInteger(1, 200, 'must be a page size from 1 to 200 in decimal digits (e.g. 50)')
   .default(50)
   .describe('Page size, 1 to 200.')
-  .meta({ examples: [20] });
-export const CursorParam = z.string().max(512).optional().describe('The `nextCursor` of the previous page.');
-
-export const RegionParam = z
+  .meta({ example: 20 });
+export const CursorParam = z
   .string()
-  .max(8)
-  .transform((v) => v.toUpperCase())
-  .refine(isRegionCode, 'must be an ISO 3166-1 alpha-2 country code (e.g. DE, GB) or a region group (EU, EEA); GET /v1/regions lists them')
-  .describe('The person’s country (ISO 3166-1 alpha-2, e.g. DE) or a region group (EU, EEA).');
+  .min(1)
+  .max(512)
+  .optional()
+  .describe('Opaque: the `nextCursor` of the previous page, passed back unchanged. Omit it for the first page.');
+
+const REGION_MESSAGE = 'must be an ISO 3166-1 alpha-2 country code (e.g. DE, GB) or a region group (EU, EEA); GET /v1/regions lists them';
+/** Region codes are matched without regard to case (`de` is DE); the document lists them upper-case. */
+export const RegionParam = z
+  .preprocess(
+    (value) => (typeof value === 'string' && /^[a-z]+$/i.test(value) ? value.toUpperCase() : value),
+    z.enum(allRegionCodes() as [string, ...string[]], {
+      error: (issue) => (Array.isArray(issue.input) ? `must be given once: ${REGION_MESSAGE}` : REGION_MESSAGE),
+    }),
+  )
+  .describe('The person’s country (ISO 3166-1 alpha-2, e.g. DE) or a region group (EU, EEA); case-insensitive.');
 
 export const SlugParams = z.strictObject({ slug: Slug.describe('The platform’s slug, e.g. `linkedin`.').meta({ examples: ['linkedin'] }) });
 
 export const PlatformListQuery = z.strictObject({
-  category: z
-    .string()
-    .max(40)
-    .optional()
+  category: Category.optional()
     .describe('Only platforms of this category.')
     .meta({ examples: ['social'] }),
   status: z.enum(['active', 'retired']).optional().describe('Only active platforms, or only retired ones.'),
@@ -77,8 +79,8 @@ export const OptOutQuery = z.strictObject({
 export const HistoryQuery = z.strictObject({ version: VersionParam, limit: LimitParam, cursor: CursorParam });
 
 export const DiffQuery = z.strictObject({
-  from: Version.describe('Registry version to diff from.').meta({ examples: [1] }),
-  to: Version.describe('Registry version to diff to.').meta({ examples: [2] }),
+  from: Version.describe('Registry version to diff from.').meta({ example: 1 }),
+  to: Version.describe('Registry version to diff to.').meta({ example: 2 }),
 });
 
 export const EventsQuery = z.strictObject({
@@ -98,16 +100,13 @@ export const EventsQuery = z.strictObject({
 });
 
 export const ChangesQuery = z.strictObject({
-  after: z.coerce
-    .number({ error: 'must be a registry version (integer ≥ 0)' })
-    .int('must be a registry version (integer ≥ 0)')
-    .min(0, 'must be a registry version (integer ≥ 0)')
-    .max(Number.MAX_SAFE_INTEGER)
-    .default(0)
-    .describe('Return change sets after this version (0: from the start). Pass the previous page’s `nextCursor`.')
-    .meta({ examples: [0] }),
+  after: decimalInteger(0, Number.MAX_SAFE_INTEGER, 'must be a registry version: an integer ≥ 0 in decimal digits (0: from the start)')
+    .optional()
+    .describe('Start after this registry version (0 or absent: from the start). For following pages pass `cursor` instead.')
+    .meta({ example: 0 }),
   limit: LimitParam,
+  cursor: CursorParam,
 });
 
-export const ChangeParams = z.strictObject({ version: Version.describe('The registry version.').meta({ examples: [1] }) });
+export const ChangeParams = z.strictObject({ version: Version.describe('The registry version.').meta({ example: 1 }) });
 export const ExportQuery = z.strictObject({ version: VersionParam });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROBLEM_CODE_LIST, PROBLEM_CODES } from '../errors.js';
 import { ChangeEntry, JsonPatchOperation } from './changes.js';
 import { Category, DataCategory, DefaultState, Device, IsoDate, Mechanism, PlatformStatus, Purpose } from './common.js';
 import { AsOf, Evidence, OptOutPath, PlatformDocument, PolicyEvent, RegionRule, Revision, Source } from './platform.js';
@@ -10,7 +11,11 @@ export const Problem = z
     status: z.int(),
     detail: z.string().describe('What went wrong and what to do about it.'),
     instance: z.string().describe('The request path, with the request id as a fragment.'),
-    code: z.string().describe('Stable machine-readable code, the last segment of `type`.'),
+    code: z
+      .enum(PROBLEM_CODE_LIST)
+      .describe(
+        `Stable machine-readable code, the last segment of \`type\`. ${PROBLEM_CODE_LIST.map((c) => `\`${c}\`: ${PROBLEM_CODES[c].meaning}`).join(' ')}`,
+      ),
     errors: z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
@@ -42,7 +47,9 @@ export const PlatformSummary = z
       .boolean()
       .nullable()
       .describe('Whether data is used for training by default on `at` (for `region`, when given); null when unknown.'),
-    evidence: Evidence.nullable().describe('The weakest evidence among the facts that decided `trainingByDefault`; null when nothing did.'),
+    evidence: Evidence.nullable().describe(
+      'The weakest evidence among the facts that decided `trainingByDefault` (for `region`, on `at`); null when nothing did.',
+    ),
     defaultStates: z.array(DefaultState).describe('Distinct default states of its settings on `at` (for `region`, when given).'),
     devices: z.array(Device).describe('Devices with documented opt-out steps.'),
     settingCount: z.int(),
@@ -79,7 +86,7 @@ export const ResolvedSetting = z
     availableDevices: z.array(Device),
     decidedBy: Decision,
     countsTowardAnswer: z.boolean().describe('Whether this setting decides the headline `trainingByDefault` (see OptOutAnswer).'),
-    evidence: Evidence.nullable().describe('The weakest evidence among the facts that decided this setting’s answer and the steps shown.'),
+    evidence: Evidence.nullable().describe('The weakest evidence among the facts that decided this setting’s answer and its paths.'),
     sources: z.array(z.string()),
   })
   .meta({ id: 'ResolvedSetting', description: 'One setting as it applies to the person asking.' });
@@ -164,13 +171,13 @@ export const RegistryInfo = z
     counts: z.object({ settings: z.int(), regionRules: z.int(), events: z.int(), sources: z.int() }),
     freshness: z
       .object({
-        asOf: IsoDate.describe('The day the counts below were computed for (today, UTC).'),
+        asOf: IsoDate.describe('The day (UTC) the counts below were taken.'),
         verifiedWithin30Days: z.int(),
         verifiedWithin90Days: z.int(),
         verifiedWithin365Days: z.int(),
-        oldestLastVerified: IsoDate.nullable(),
+        oldestLastVerified: IsoDate.nullable().describe('The oldest `lastVerified` among the platforms; null when there are none.'),
       })
-      .describe('How many records were checked against their sources recently (by `lastVerified`).'),
+      .describe('How recently the platforms were checked against their sources: how many were verified within 30, 90 and 365 days.'),
     lastChange: ChangeEntry.omit({ patch: true }).nullable(),
     license: z.object({ name: z.string(), spdx: z.string(), url: z.string(), attribution: z.string() }),
   })

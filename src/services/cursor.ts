@@ -105,3 +105,22 @@ export class CursorCodec {
     return { v: parsed.v, k: k.data };
   }
 }
+
+/**
+ * The change feed's cursor is the last version of the previous page in decimal (so a client that
+ * still passes it as `after`, as the feed once documented, keeps working); clients treat it as opaque.
+ */
+export function changeFeedStart(query: { after?: number; cursor?: string }): number {
+  if (query.cursor === undefined) return query.after ?? 0;
+  const fields = [];
+  if (query.after !== undefined) fields.push({ field: 'query.after', message: 'cannot be combined with cursor; send one of them' });
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(query.cursor) || !Number.isSafeInteger(Number(query.cursor)))
+    fields.push({ field: 'query.cursor', message: 'not a cursor issued by this API' });
+  if (fields.length > 0) {
+    throw badRequest(
+      'Pass the `nextCursor` of a previous page unchanged as `cursor` (without `after`), or `after` alone to start after a version.',
+      fields,
+    );
+  }
+  return Number(query.cursor);
+}

@@ -12,6 +12,14 @@ export const CHANGE_PAGE_BYTES = 512 * 1024;
 export type ChangeSummary = Omit<ChangeEntry, 'patch'>;
 
 /** A change set as the feed shows it, from its row and the patches it wrote. */
+/**
+ * A change set never changes once written, so its version identifies GET /v1/changes/{version}; the
+ * write that records it answers with the same tag. Bump the `r` when the entry's shape changes.
+ */
+export function changeEtag(version: number): string {
+  return `"change.${version}.r1"`;
+}
+
 export function changeEntry(cs: ChangeSetRow, revisions: PatchRow[] | { slug: string; patch: JsonPatch }[]): ChangeEntry {
   return {
     version: cs.version,

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ChangeSetRow, Store, UnitOfWork } from '../db/repository.js';
 import { type CurrentPlatform, type Locate, type PlannedRevision, planChangeSet } from '../domain/change-sets.js';
+import { withoutEncoding } from '../domain/etags.js';
 import { changeFacets } from '../domain/webhook-filters.js';
 import { badRequest, ProblemError } from '../errors.js';
 import type { Operation } from '../schemas/changes.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
-import { changeEntry } from './history-service.js';
+import { changeEntry, changeEtag } from './history-service.js';
 import { platformEtag, platformRecord } from './platform-service.js';
 import { enqueueDeliveries } from './webhook-subscriptions.js';
 
@@ -58,7 +59,8 @@ export function parseIfMatch(header: string | undefined): '*' | string[] | undef
       { field: 'header.if-match', message: 'not a list of entity tags' },
     ]);
   }
-  return tags;
+  // A tag read from a compressed response (`"x.7.r3-gzip"`) names the same platform version.
+  return tags.map(withoutEncoding);
 }
 
 /** Decodes the change message header (percent-encoded so that any text survives HTTP headers). */
@@ -69,7 +71,8 @@ export function changeMessage(header: string | undefined): string {
   } catch {
     message = undefined;
   }
-  if (!message || message.length > 2000) {
+  // Counted in code points, as a person counts characters: "ü" or "😀" is one, whatever its encoding.
+  if (!message || [...message].length > 2000) {
     throw badRequest('Say why: send the change message in the X-Change-Message header (1 to 2000 characters, percent-encoded).', [
       {
         field: 'header.x-change-message',
@@ -312,7 +315,8 @@ export class WriteService {
     const response: WriteResponse = {
       status: cs ? 201 : 200,
       body: { changed: cs !== undefined, version: cs?.version ?? head, change: cs ? changeEntry(cs, planned.revisions) : null, ...extra },
-      headers: cs ? { location: `/v1/changes/${cs.version}`, ...headers } : headers,
+      // A platform write's tag is the platform's (its body is the platform); a change set's is the change set's, at Location.
+      headers: cs ? { location: `/v1/changes/${cs.version}`, etag: changeEtag(cs.version), ...headers } : headers,
     };
     return { response, version: cs?.version ?? null };
   }

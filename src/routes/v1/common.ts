@@ -1,29 +1,33 @@
 import type { FastifyRequest } from 'fastify';
 import { todayUtc } from '../../domain/effective.js';
+import { PROBLEM_CODE_LIST, PROBLEM_CODES } from '../../errors.js';
 import { Problem } from '../../schemas/responses.js';
 import type { Services } from '../../services/index.js';
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'A parameter or the body is not valid; `errors` names every field to fix.',
-  401: 'No valid API key: send `Authorization: Bearer <key>`.',
-  403: 'The key’s role does not allow this.',
-  404: 'No such platform, or the registry version does not exist yet.',
-  409: 'The change conflicts with the registry’s state.',
-  412: 'The platform changed since the version given in If-Match / ifVersion.',
-  413: 'The request body is too large.',
+const STATUS_SUMMARY: Record<number, string> = {
+  400: 'The request is not valid.',
+  401: 'An API key is required.',
+  403: 'The key may not do this.',
+  404: 'Not found.',
+  409: 'The change conflicts with the registry.',
+  412: 'A precondition failed.',
+  413: 'The body is too large.',
   415: 'The body’s media type is not accepted.',
-  422: 'The change is well-formed but would leave a record invalid; `errors` names every field.',
-  429: 'Too many requests; retry after the number of seconds in Retry-After.',
-  503: 'The server is overloaded or not ready; retry shortly.',
+  422: 'The request is well-formed but cannot be applied.',
+  429: 'Too many requests.',
+  503: 'Unavailable for now.',
 };
+
+/** A status's description: what it means, and each problem code it may carry with that code's own meaning. */
+export function problemDescription(status: number): string {
+  const codes = PROBLEM_CODE_LIST.filter((code) => PROBLEM_CODES[code].statuses.includes(status));
+  return [STATUS_SUMMARY[status] ?? 'Error.', ...codes.map((code) => `\`${code}\`: ${PROBLEM_CODES[code].meaning}`)].join(' ');
+}
 
 /** Response schemas for the error statuses an operation can return, all problem+json. */
 export function problems(...statuses: number[]) {
   return Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: ERROR_DESCRIPTIONS[s] ?? 'Error', content: { 'application/problem+json': { schema: Problem } } },
-    ]),
+    statuses.map((s) => [s, { description: problemDescription(s), content: { 'application/problem+json': { schema: Problem } } }]),
   );
 }
 

@@ -24,7 +24,21 @@ async function sendAtom(
   );
 }
 
-const AtomResponse = { description: 'An Atom 1.0 feed.', content: { 'application/atom+xml': { schema: z.string() } } };
+/**
+ * Generated fetch clients pick a body parser from the media type, and read `application/atom+xml` as a
+ * Blob although the type they generate is `string`; the operations say how to get the text.
+ */
+const ATOM_CLIENTS =
+  "The body is XML text: generated fetch clients should read it as text (openapi-fetch and @hey-api/client-fetch: `parseAs: 'text'`).";
+
+const AtomResponse = {
+  description: 'An Atom 1.0 feed (XML text).',
+  content: {
+    'application/atom+xml': {
+      schema: z.string().max(10_000_000).meta({ contentMediaType: 'application/atom+xml' }),
+    },
+  },
+};
 
 export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
   const { history, platforms } = app.services;
@@ -35,7 +49,7 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'getChangesAtom',
         summary: 'Atom feed of change sets',
-        description: `The latest ${FEED_SIZE} change sets, one entry per registry version.`,
+        description: `The latest ${FEED_SIZE} change sets, one entry per registry version. ${ATOM_CLIENTS}`,
         tags: ['Changes'],
         response: { 200: AtomResponse, ...problems(429, 503) },
       },
@@ -50,6 +64,7 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'getPlatformChangesAtom',
         summary: 'Atom feed of one platform’s change sets',
+        description: `The latest ${FEED_SIZE} change sets that touched this platform, one entry per registry version. ${ATOM_CLIENTS}`,
         tags: ['Changes'],
         params: SlugParams,
         response: { 200: AtomResponse, ...problems(400, 404, 429, 503) },

@@ -119,7 +119,12 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         security,
         params: SlugParams,
-        headers: WriteHeaders,
+        headers: WriteHeaders.extend({
+          'if-none-match': z
+            .literal('*', { error: 'must be `*` (create only), or left out' })
+            .optional()
+            .describe('`*`: create the platform only if it does not exist yet; 412 if it does.'),
+        }),
         body: PlatformInput,
         response: { 200: PlatformWriteResult, 201: PlatformWriteResult, ...problems(...WRITE_ERRORS) },
       },
@@ -140,12 +145,14 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'patchPlatform',
         summary: 'Change part of a platform (JSON Merge Patch)',
         description:
-          'Send an RFC 7396 JSON Merge Patch as `application/merge-patch+json`; arrays are replaced whole. The result is validated like a PUT. ' +
-          'Give the reason in the X-Change-Message header.',
+          'Send an RFC 7396 JSON Merge Patch as `application/merge-patch+json` (its registered media type) or as `application/json` ' +
+          '(the same document, for clients that cannot set another type); arrays are replaced whole and `null` removes a member. ' +
+          'The result is validated like a PUT. Give the reason in the X-Change-Message header.',
         tags,
         security,
         params: SlugParams,
         headers: WriteHeaders,
+        consumes: ['application/merge-patch+json', 'application/json'],
         body: MergePatch,
         response: { 200: PlatformWriteResult, 201: PlatformWriteResult, ...problems(...WRITE_ERRORS) },
       },

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ChangeEntry } from '../../../schemas/changes.js';
 import { ChangeParams, ChangesQuery } from '../../../schemas/queries.js';
 import { ChangeList } from '../../../schemas/responses.js';
+import { changeFeedStart } from '../../../services/cursor.js';
+import { changeEtag } from '../../../services/history-service.js';
 import { cacheKey, problems, READ_ERRORS } from '../common.js';
 
 const tags = ['Changes'];
@@ -14,15 +16,18 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'listChanges',
         summary: 'The change feed',
         description:
-          'One entry per registry version after `after`, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object. ' +
-          'A page holds up to `limit` change sets, fewer when their patches are large (about 512 KB of patch text a page); follow `nextCursor` until it is null.',
+          'One entry per registry version, oldest first: when, who (key name), why, the platforms touched, and the RFC 6902 patch against the export’s `platforms` object. ' +
+          'A page holds up to `limit` change sets, fewer when their patches are large (about 512 KB of patch text a page); follow `nextCursor` (pass it as `cursor`) until it is null. ' +
+          'To start after a version you already have, pass it as `after`.',
         tags,
         querystring: ChangesQuery,
         response: { 200: ChangeList, ...problems(...READ_ERRORS) },
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(await cacheKey(request, app.services), false, () => app.services.history.changes(request.query)),
+      reply.sendCachedJson(await cacheKey(request, app.services), false, () =>
+        app.services.history.changes({ after: changeFeedStart(request.query), limit: request.query.limit }),
+      ),
   );
 
   app.get(
@@ -31,12 +36,17 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'getChange',
         summary: 'One change set',
+        description:
+          'The change set that created this registry version: when, who, why, the platforms it touched and its RFC 6902 patch. ' +
+          'A version never changes once written, so the answer is cached as immutable; 404 `version-not-found` for a version not yet written.',
         tags,
         params: ChangeParams,
         response: { 200: ChangeEntry, ...problems(...READ_ERRORS) },
       },
     },
     async (request, reply) =>
-      reply.sendCachedJson(`change|${request.params.version}`, true, () => app.services.history.change(request.params.version)),
+      reply.sendCachedJson(`change|${request.params.version}`, true, () => app.services.history.change(request.params.version), {
+        etag: (entry) => changeEtag(entry.version),
+      }),
   );
 };

@@ -97,6 +97,9 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'diffPlatform',
         summary: 'Diff a platform between two registry versions',
+        description:
+          'The RFC 6902 JSON Patch that turns the platform’s document at `from` into its document at `to` (empty when it did not change). ' +
+          'Both versions must exist; the answer never changes, so it is cached as immutable.',
         tags,
         params: SlugParams,
         querystring: DiffQuery,

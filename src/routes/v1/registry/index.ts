@@ -9,6 +9,9 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'getRegistry',
         summary: 'Current version, counts, last change and data licence',
+        description:
+          'The registry at a glance: its current integer version (what `?version=N` and the change feed count), how many platforms, settings, ' +
+          'region rules, events and sources it holds, the last change set (without its patch) and the licence under which the data may be reused.',
         tags: ['Registry'],
         response: { 200: RegistryInfo, ...problems(429, 503) },
       },
