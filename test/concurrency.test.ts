@@ -109,6 +109,10 @@ describe('concurrent writers and readers', () => {
         const result = PlatformWriteResult.parse(winner.body);
         expect(result.platform.summary).toBe(winner.summary);
         winners.push({ round, writer: winner.writer, summary: winner.summary, version: result.version, etag: winner.etag });
+        // Let a reader pass finish on this version before the next round, so readers see versions change
+        // (bounded: a stuck reader fails the test through its own assertions, not by waiting here).
+        const passes = readerPasses;
+        for (let waited = 0; readerPasses === passes && waited < 3000; waited += 10) await new Promise((done) => setTimeout(done, 10));
       }
     };
 

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/db/sqlite-store.js';
@@ -232,16 +232,19 @@ describe('GET /v1/export from built files', () => {
     };
     for (const version of [1, 3]) {
       const expected = JSON.stringify(await app.services.exports.exportAt(version));
-      const [plain, again, zipped] = await Promise.all([
+      const [plain, again, zipped, brotli] = await Promise.all([
         app.inject(`/v1/export?version=${version}`),
         app.inject(`/v1/export?version=${version}`),
+        app.inject({ url: `/v1/export?version=${version}`, headers: { 'accept-encoding': 'gzip' } }),
         app.inject({ url: `/v1/export?version=${version}`, headers: { 'accept-encoding': 'br;q=1, gzip;q=0.5' } }),
       ]);
       expect(plain.body).toBe(expected);
       expect(again.body).toBe(expected);
       expect(zipped.headers['content-encoding']).toBe('gzip');
       expect(gunzipSync(zipped.rawPayload).toString('utf8')).toBe(expected);
-      expect(plain.headers.etag).not.toBe(zipped.headers.etag);
+      expect(brotli.headers['content-encoding']).toBe('br');
+      expect(brotliDecompressSync(brotli.rawPayload).toString('utf8')).toBe(expected);
+      expect(new Set([plain.headers.etag, zipped.headers.etag, brotli.headers.etag]).size).toBe(3);
       expect(plain.headers['cache-control']).toContain('immutable');
       const revalidated = await app.inject({
         url: `/v1/export?version=${version}`,

@@ -98,7 +98,7 @@ export const getChange = <ThrowOnError extends boolean = false>(options: Options
 /**
  * The whole registry as one document
  *
- * Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent gzip-encoded to clients that accept it. When too many exports are being sent, answers 503 with Retry-After.
+ * Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent brotli- or gzip-encoded to clients that accept it (built once per version). When too many exports are being sent, answers 503 with Retry-After.
  */
 export const exportRegistry = <ThrowOnError extends boolean = false>(options?: Options<ExportRegistryData, ThrowOnError>) => (options?.client ?? client).get<ExportRegistryResponses, ExportRegistryErrors, ThrowOnError>({ url: '/v1/export', ...options });
 

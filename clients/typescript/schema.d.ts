@@ -233,7 +233,7 @@ export interface paths {
         };
         /**
          * The whole registry as one document
-         * @description Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent gzip-encoded to clients that accept it. When too many exports are being sent, answers 503 with Retry-After.
+         * @description Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent brotli- or gzip-encoded to clients that accept it (built once per version). When too many exports are being sent, answers 503 with Retry-After.
          */
         get: operations["exportRegistry"];
         put?: never;
@@ -1614,6 +1614,11 @@ export interface components {
          * @example /v1/changes/13
          */
         LocationRequired: string;
+        /**
+         * @description The webhook endpoint created, under /v1/admin/webhooks/{id}.
+         * @example /v1/admin/webhooks/3
+         */
+        WebhookLocationRequired: string;
         /**
          * @description Seconds to wait before retrying.
          * @example 30
@@ -4502,9 +4507,7 @@ export interface operations {
             /** @description The endpoint created, and its signing secret (shown once). */
             201: {
                 headers: {
-                    Location: components["headers"]["LocationRequired"];
-                    ETag: components["headers"]["ETagRequired"];
-                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    Location: components["headers"]["WebhookLocationRequired"];
                     "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["RateLimitReset"];

@@ -186,6 +186,11 @@ export const RESPONSE_HEADERS = {
     schema: { type: 'string', maxLength: 64, pattern: '^/v1/changes/[1-9][0-9]*$' },
     example: '/v1/changes/13',
   },
+  WebhookLocation: {
+    description: 'The webhook endpoint created, under /v1/admin/webhooks/{id}.',
+    schema: { type: 'string', maxLength: 64, pattern: '^/v1/admin/webhooks/[1-9][0-9]*$' },
+    example: '/v1/admin/webhooks/3',
+  },
   RetryAfter: integerHeader('Seconds to wait before retrying.', 30),
   RateLimitLimit: integerHeader('Requests this client may make per minute on this group of routes (public reads, or admin).', 600),
   RateLimitRemaining: integerHeader('Requests left in the current minute.', 599),
@@ -210,6 +215,7 @@ export const HEADER_WIRE_NAMES: Record<HeaderName, string> = {
   CacheControl: 'Cache-Control',
   Vary: 'Vary',
   Location: 'Location',
+  WebhookLocation: 'Location',
   RetryAfter: 'Retry-After',
   RateLimitLimit: 'X-RateLimit-Limit',
   RateLimitRemaining: 'X-RateLimit-Remaining',
@@ -233,6 +239,9 @@ function responseHeaders(method: string, status: string, operation: OperationObj
     return { names: ['ETag', 'CacheControl', 'Vary', ...RATE_LIMIT], required: ['ETag', 'CacheControl'] };
   }
   const etag: HeaderName[] = platformWrite ? ['ETag'] : [];
+  // A new webhook endpoint is not a change set: it says where the endpoint is, and has no tag.
+  if (code === 201 && operation.operationId === 'createWebhook')
+    return { names: ['WebhookLocation', ...RATE_LIMIT], required: ['WebhookLocation'] };
   // A 201's tag names what it created: the platform for a platform write, else the change set at Location.
   if (code === 201) return { names: ['Location', 'ETag', 'IdempotentReplayed', ...RATE_LIMIT], required: ['Location', 'ETag'] };
   return { names: [...etag, 'IdempotentReplayed', ...RATE_LIMIT], required: etag };

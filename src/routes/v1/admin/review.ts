@@ -19,6 +19,7 @@ export const ReviewList = z
 const ReviewQuery = z.strictObject({
   staleAfterDays: z
     .string()
+    .max(4, 'must be a whole number of days from 1 to 9999, written in decimal digits')
     .regex(/^[1-9][0-9]{0,3}$/, 'must be a whole number of days from 1 to 9999, written in decimal digits')
     .optional()
     .transform((days) => (days === undefined ? 180 : Number(days)))

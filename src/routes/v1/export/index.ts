@@ -1,25 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { negotiateEncoding, withEncoding } from '../../../domain/etags.js';
 import { ProblemError } from '../../../errors.js';
 import { IMMUTABLE, matchesIfNoneMatch, REVALIDATE } from '../../../plugins/caching.js';
 import { ExportQuery } from '../../../schemas/queries.js';
 import { ExportDocument } from '../../../schemas/responses.js';
 import { isPinned, problems, READ_ERRORS } from '../common.js';
-
-/** Whether the client takes gzip (RFC 9110 Accept-Encoding; `q=0` refuses it). */
-export function acceptsGzip(request: FastifyRequest): boolean {
-  const header = request.headers['accept-encoding'];
-  if (typeof header !== 'string') return false;
-  return header.split(',').some((part) => {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    if (name?.trim() !== 'gzip' && name?.trim() !== '*') return false;
-    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-    return q === undefined || Number(q) > 0;
-  });
-}
 
 export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
   // Exports are the one public read whose body is megabytes: each response holds a socket, a file
@@ -38,7 +27,7 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'exportRegistry',
         summary: 'The whole registry as one document',
         description:
-          'Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent gzip-encoded to clients that accept it. When too many exports are being sent, answers 503 with Retry-After.',
+          'Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent brotli- or gzip-encoded to clients that accept it (built once per version). When too many exports are being sent, answers 503 with Retry-After.',
         tags: ['Registry'],
         querystring: ExportQuery,
         response: { 200: ExportDocument, ...problems(...READ_ERRORS) },
@@ -48,12 +37,14 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
       // The body is a stream, which the 200 schema's type cannot describe (it documents what it carries).
       const reply = typedReply as unknown as FastifyReply;
       const version = await app.services.reader.resolveVersion(request.query.version);
-      // Derived from the version (what the content is); the gzip body is another representation, so its own tag.
-      const gzip = acceptsGzip(request);
-      const etag = `"export.${version}${gzip ? '.gz' : ''}"`;
+      // Derived from the version (what the content is); a compressed body is another representation,
+      // so it carries the encoding suffix every compressed response does (compared without it).
+      const encoding = negotiateEncoding(request.headers['accept-encoding']);
+      const base = `"export.${version}"`;
+      const etag = encoding ? withEncoding(base, encoding) : base;
       reply
         .header('etag', etag)
-        .header('vary', 'accept-encoding')
+        .header('vary', 'Accept-Encoding')
         .header('cache-control', isPinned(request.query) ? IMMUTABLE : REVALIDATE);
       if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
       if (inFlight >= limit) {
@@ -71,7 +62,10 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
       try {
         const file = await app.services.exports.file(version);
         reply.type('application/json; charset=utf-8');
-        if (gzip) {
+        if (encoding === 'br') {
+          return reply.header('content-encoding', 'br').header('content-length', file.brBytes).send(createReadStream(file.brPath));
+        }
+        if (encoding === 'gzip') {
           return reply.header('content-encoding', 'gzip').header('content-length', file.bytes).send(createReadStream(file.path));
         }
         return reply.send(pipeline(createReadStream(file.path), createGunzip(), () => {}));
