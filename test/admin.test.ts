@@ -569,3 +569,19 @@ describe('review list', () => {
     }
   });
 });
+
+describe('audit of requests that match no admin operation', () => {
+  it('audits unknown admin routes and wrong methods (with or without a key), answered 404 problem+json', async () => {
+    const app = await makeApp();
+    const admin = await createKey(app, 'auditor', 'admin');
+    const auth = { authorization: `Bearer ${admin}` };
+    expectProblem(await app.inject({ url: '/v1/admin/no-such-thing', headers: auth }), 404);
+    expectProblem(await app.inject({ method: 'DELETE', url: '/v1/admin/audit', headers: auth }), 404);
+    expectProblem(await app.inject({ method: 'PUT', url: '/v1/admin/changes' }), 404);
+    const page = parse(AuditList, await app.inject({ url: '/v1/admin/audit?limit=50', headers: auth }));
+    const seen = page.data.map((e) => `${e.method} ${e.route} ${e.status}`);
+    expect(seen).toEqual(
+      expect.arrayContaining(['GET /v1/admin/no-such-thing 404', 'DELETE /v1/admin/audit 404', 'PUT /v1/admin/changes 404']),
+    );
+  });
+});
