@@ -432,7 +432,8 @@ export class DrizzleRegistry implements UnitOfWork {
     const rows = await this.db
       .select({ id: r.id, slug: r.slug, version: r.version, document: r.document })
       .from(r)
-      .where(eq(r.summary, ''))
+      // A literal, not a parameter: that is what lets both engines use the partial index on it.
+      .where(sql`${r.summary} = ''`)
       .orderBy(asc(r.slug), asc(r.version))
       .limit(limit);
     for (const row of rows) {

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -55,6 +56,10 @@ export const platformRevisions = sqliteTable(
     uniqueIndex('platform_revisions_slug_version').on(t.slug, t.version),
     // The change feed and history: revisions written by one change set.
     index('platform_revisions_version').on(t.version),
+    // Revisions whose derived columns are not filled yet (written before they existed): the start-up
+    // backfill finds them through this index, which is empty once it has run, instead of scanning
+    // every revision at every start.
+    index('platform_revisions_underived').on(t.slug, t.version).where(sql`${t.summary} = ''`),
   ],
 );
 

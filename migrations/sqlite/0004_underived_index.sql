@@ -1,0 +1,1 @@
+CREATE INDEX `platform_revisions_underived` ON `platform_revisions` (`slug`,`version`) WHERE "platform_revisions"."summary" = '';
