@@ -21,7 +21,7 @@ import { platformRoutes } from './routes/v1/platforms/index.js';
 import { regionRoutes } from './routes/v1/regions/index.js';
 import { registryRoutes } from './routes/v1/registry/index.js';
 import { webRoutes } from './routes/web/index.js';
-import { seedIfEmpty } from './seed/load.js';
+import { migrateSourceKinds, seedIfEmpty } from './seed/load.js';
 import { createServices, type Services } from './services/index.js';
 import { WebhookWorker } from './services/webhook-worker.js';
 
@@ -113,6 +113,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       const version = await seedIfEmpty(services.writes, options.seedDir);
       if (version !== null) app.log.info({ version, engine: store.engine }, 'seeded an empty registry');
     }
+    const migrated = await migrateSourceKinds(services.writes);
+    if (migrated !== null) app.log.info({ version: migrated }, 'recorded the source-kind data migration');
   } catch (error) {
     await store.close();
     throw error;

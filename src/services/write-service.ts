@@ -211,6 +211,39 @@ export class WriteService {
   }
 
   /**
+   * Brings documents written before a schema change up to it, as one change set with `message`:
+   * `upgrade` returns the new document, or undefined when one needs nothing. Returns the version
+   * recorded, or null when no document needed it.
+   */
+  async migrateDocuments(message: string, upgrade: (doc: PlatformDocument) => PlatformDocument | undefined): Promise<number | null> {
+    const version = await this.store.write(async (tx) => {
+      const head = await tx.lockHead();
+      if (head === 0) return null;
+      const current = new Map<string, CurrentPlatform>();
+      const operations: Operation[] = [];
+      for (const rev of await tx.list({ version: head })) {
+        const doc = JSON.parse(rev.document) as PlatformDocument;
+        const next = upgrade(doc);
+        if (!next) continue;
+        current.set(rev.slug, { document: doc, version: rev.version });
+        operations.push({ op: 'put', slug: rev.slug, platform: next });
+      }
+      if (operations.length === 0) return null;
+      const revisions = planChangeSet(operations, (slug) => current.get(slug));
+      if (revisions.length === 0) return null;
+      await tx.insertChangeSet(head + 1, { author: 'migration', message, revisions });
+      await enqueueDeliveries(
+        tx,
+        head + 1,
+        changeFacets(revisions.map((r) => ({ slug: r.slug, before: current.get(r.slug)?.document, after: r.document }))),
+      );
+      return head + 1;
+    });
+    this.notify(version);
+    return version;
+  }
+
+  /**
    * Derives the list and timeline data of revisions written before those columns existed, in units
    * of work of BACKFILL_BATCH revisions under the write lock; returns how many it derived.
    */
