@@ -200,6 +200,8 @@ export interface LoopDelay {
   p50Ms: number;
   meanMs: number;
   samples: number;
+  /** process.memoryUsage() of the server when the figures were taken, in MB. */
+  memory?: Record<string, number>;
 }
 
 /** The server's event-loop delay since the previous call (or its start), and resets it (bench/loop-monitor.mjs). */

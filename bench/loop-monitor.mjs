@@ -17,6 +17,8 @@ if (file) {
       p50Ms: ms(histogram.percentile(50)),
       meanMs: ms(histogram.mean),
       samples: histogram.count,
+      // Where the resident memory is, to tell V8's heap from buffers and native allocations.
+      memory: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1048576)])),
     };
     writeFileSync(`${file}.tmp`, JSON.stringify(stats));
     renameSync(`${file}.tmp`, file);
