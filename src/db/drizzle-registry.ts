@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { devicesColumn, devicesOf, eventItemsOf, listSummaryOf, patchTouchesEvents, resolutionInputOf } from '../domain/summaries.js';
 import type { PlatformDocument } from '../schemas/platform.js';
 import type {
@@ -144,36 +145,64 @@ export class DrizzleRegistry implements UnitOfWork {
     return sql`(select ${r.id} from ${r} where ${r.slug} = ${p.slug} and ${r.version} <= ${bound(version)} order by ${r.version} desc limit 1)`;
   }
 
-  private listFilters(query: SummaryQuery): (SQL | undefined)[] {
-    const { platforms: p, platformRevisions: r } = this.t;
+  /** The filters of a list on the revision's columns (the slug range on `slug`, the platforms' or the revisions' column). */
+  private listFilters(query: SummaryQuery, slug: SQLiteColumn): (SQL | undefined)[] {
+    const r = this.t.platformRevisions;
     return [
-      gt(p.slug, query.afterSlug ?? ''),
-      lte(p.createdVersion, bound(query.version)),
+      gt(slug, query.afterSlug ?? ''),
+      query.throughSlug !== undefined ? lte(slug, query.throughSlug) : undefined,
       query.category !== undefined ? eq(r.category, query.category) : undefined,
       query.status !== undefined ? eq(r.status, query.status as RevisionRow['status']) : undefined,
       query.q !== undefined ? sql`${r.searchText} like ${containing(query.q)} escape '\\'` : undefined,
       query.device !== undefined ? sql`${r.devices} like ${containing(`,${query.device},`)} escape '\\'` : undefined,
       query.verifiedBefore !== undefined ? lt(r.lastVerified, query.verifiedBefore) : undefined,
-      query.throughSlug !== undefined ? lte(p.slug, query.throughSlug) : undefined,
     ];
   }
 
-  async list(query: ListQuery): Promise<RevisionRow[]> {
-    const { platforms: p, platformRevisions: r } = this.t;
+  /**
+   * Rows of the revisions in force at `query.version` that pass the list's filters, in slug order.
+   *
+   * Two plans give the same rows. When the version is the registry's head, the revisions in force
+   * are those not yet superseded (`until_version` null): one scan of the small
+   * `platform_revisions_current` index, which holds every column a list filters on. The caller says
+   * when it expects that (`query.recent`: the version was the head when it read it); the head is
+   * read again after the scan, and if a write has moved it meanwhile the scan may have missed a
+   * revision superseded since, so the rows are read again with the general plan: an as-of seek
+   * per platform. (The head only grows, so an unchanged head after the scan means the scan saw
+   * exactly that version.)
+   */
+  private async inForce<Row>(fields: Record<string, SQLiteColumn>, query: SummaryQuery): Promise<Row[]> {
+    const { platforms: p, platformRevisions: r, changeSets: c } = this.t;
+    const version = bound(query.version);
+    if (query.recent) {
+      const current = this.db
+        .select(fields)
+        .from(r)
+        .innerJoin(c, eq(c.version, r.version))
+        .where(and(isNull(r.untilVersion), lte(r.version, version), ...this.listFilters(query, r.slug)))
+        .orderBy(asc(r.slug));
+      const rows = query.limit === undefined ? await current : await current.limit(query.limit);
+      if ((await this.currentVersion()) === query.version) return rows as Row[];
+    }
     const select = this.db
-      .select({ revision: r })
+      .select(fields)
       .from(p)
       .innerJoin(r, eq(r.id, this.latestRevisionId(query.version)))
-      .where(and(...this.listFilters(query)))
+      .innerJoin(c, eq(c.version, r.version))
+      .where(and(lte(p.createdVersion, version), ...this.listFilters(query, p.slug)))
       .orderBy(asc(p.slug));
-    const rows = query.limit === undefined ? await select : await select.limit(query.limit);
-    return rows.map((row) => row.revision);
+    return (query.limit === undefined ? await select : await select.limit(query.limit)) as Row[];
+  }
+
+  async list(query: ListQuery): Promise<RevisionRow[]> {
+    const r = this.t.platformRevisions;
+    return this.inForce<RevisionRow>(getTableColumns(r), query);
   }
 
   async listSummaries(query: SummaryQuery): Promise<SummaryRow[]> {
-    const { platforms: p, platformRevisions: r, changeSets: c } = this.t;
-    const select = this.db
-      .select({
+    const { platformRevisions: r, changeSets: c } = this.t;
+    return this.inForce<SummaryRow>(
+      {
         slug: r.slug,
         version: r.version,
         status: r.status,
@@ -182,13 +211,9 @@ export class DrizzleRegistry implements UnitOfWork {
         summary: r.summary,
         resolution: r.resolution,
         recordedAt: c.recordedAt,
-      })
-      .from(p)
-      .innerJoin(r, eq(r.id, this.latestRevisionId(query.version)))
-      .innerJoin(c, eq(c.version, r.version))
-      .where(and(...this.listFilters(query)))
-      .orderBy(asc(p.slug));
-    return query.limit === undefined ? select : select.limit(query.limit);
+      },
+      query,
+    );
   }
 
   async slugWindow(version: number, afterSlug: string, count: number): Promise<string | undefined> {
@@ -202,15 +227,9 @@ export class DrizzleRegistry implements UnitOfWork {
     return rows[rows.length - 1]?.slug;
   }
 
-  async documentsPage(version: number, afterSlug: string, limit: number) {
-    const { platforms: p, platformRevisions: r } = this.t;
-    return this.db
-      .select({ slug: r.slug, document: r.document })
-      .from(p)
-      .innerJoin(r, eq(r.id, this.latestRevisionId(version)))
-      .where(and(gt(p.slug, afterSlug), lte(p.createdVersion, version)))
-      .orderBy(asc(p.slug))
-      .limit(limit);
+  async documentsPage(version: number, afterSlug: string, limit: number, recent = false) {
+    const r = this.t.platformRevisions;
+    return this.inForce<{ slug: string; document: string }>({ slug: r.slug, document: r.document }, { version, afterSlug, limit, recent });
   }
 
   async timeline(query: TimelineQuery) {
@@ -382,7 +401,18 @@ export class DrizzleRegistry implements UnitOfWork {
       patch: JSON.stringify(rev.patch),
       ...derivedColumns(rev.document),
     }));
-    for (const chunk of chunks(rows, INSERT_CHUNK)) await this.db.insert(this.t.platformRevisions).values(chunk);
+    // The revisions these supersede go out of force at this version (see `untilVersion`).
+    const r = this.t.platformRevisions;
+    for (const slugs of chunks(
+      change.revisions.map((rev) => rev.slug),
+      INSERT_CHUNK,
+    )) {
+      await this.db
+        .update(r)
+        .set({ untilVersion: version })
+        .where(and(inArray(r.slug, slugs), isNull(r.untilVersion)));
+    }
+    for (const chunk of chunks(rows, INSERT_CHUNK)) await this.db.insert(r).values(chunk);
     for (const rev of change.revisions) {
       if (rev.op === 'create' || patchTouchesEvents(rev.patch)) await this.recordTimeline(rev.slug, version, rev.document);
     }

@@ -56,6 +56,12 @@ export interface ListQuery {
   q?: string;
   /** Rows to return; all when omitted. */
   limit?: number;
+  /**
+   * `version` was the registry's head when the caller read it: the store may read the current
+   * revisions' index (and those superseded since) instead of seeking each platform's revision.
+   * A hint about cost only; the rows are the same either way.
+   */
+  recent?: boolean;
 }
 
 /** A list's filters that SQL applies from the derived columns (see schema.ts). */
@@ -128,7 +134,7 @@ export interface RegistryReads {
    */
   slugWindow(version: number, afterSlug: string, count: number): Promise<string | undefined>;
   /** Documents (JSON text, as stored) of the platforms at a version, in slug order after `afterSlug`. */
-  documentsPage(version: number, afterSlug: string, limit: number): Promise<{ slug: string; document: string }[]>;
+  documentsPage(version: number, afterSlug: string, limit: number, recent?: boolean): Promise<{ slug: string; document: string }[]>;
   /** Timeline entries in force at a version, newest first (by `sortDate`; ties in no set order). */
   timeline(query: TimelineQuery): Promise<Pick<EventRow, 'sortDate' | 'body'>[]>;
   /** Revisions of one platform at or before `version` and before `beforeVersion`, newest first. */

@@ -97,8 +97,10 @@ export class ExportFiles {
       let chunk = `{"version":${version},"recordedAt":${JSON.stringify(recordedAt)},"license":${JSON.stringify(DATA_LICENSE)},"platforms":{`;
       let after = '';
       let first = true;
+      // The current version's documents come through the current revisions' index (see DrizzleRegistry.inForce).
+      const recent = version === (await store.currentVersion());
       for (;;) {
-        const rows = await store.documentsPage(version, after, EXPORT_SLICE);
+        const rows = await store.documentsPage(version, after, EXPORT_SLICE, recent);
         for (const row of rows) {
           chunk += `${first ? '' : ','}${JSON.stringify(row.slug)}:${row.document}`;
           first = false;

@@ -58,7 +58,7 @@ export class ExportService {
     const verified = { d30: 0, d90: 0, d365: 0 };
     let oldest: string | null = null;
     for (let after = ''; ; await yieldToEventLoop()) {
-      const rows = await this.reader.store.listSummaries({ version, afterSlug: after, limit: INFO_SLICE });
+      const rows = await this.reader.store.listSummaries({ version, afterSlug: after, limit: INFO_SLICE, recent: true });
       for (const row of rows) {
         after = row.slug;
         const summary = JSON.parse(row.summary) as ListSummary;

@@ -65,8 +65,13 @@ export function listItem(row: Omit<SummaryRow, 'summary' | 'resolution'>, summar
   };
 }
 
-/** Platforms one list statement examines at most (see `list`). */
-const LIST_WINDOW = 500;
+/**
+ * Platforms one list statement examines at most (see `list`). At the current version, with every
+ * filter in SQL (so a statement returns at most the page), a statement scans the current revisions'
+ * index: about 0.1 ms per thousand platforms on SQLite. Otherwise it reads a row per platform it
+ * returns (and, at an older version, makes an as-of seek per platform): about 3 ms per thousand.
+ */
+const LIST_WINDOW = { indexOnly: 5000, rows: 500 };
 
 export const yieldToEventLoop = () => new Promise<void>((done) => setImmediate(done));
 
@@ -96,18 +101,19 @@ export class PlatformService {
       filters: { category, status, q, region, device, defaultState, verifiedBefore, at: atParam },
     };
     const cursor = this.cursors.decode(query.cursor, scope, z.string().min(1), query.version);
-    const version = await this.reader.resolveVersion(cursor?.v ?? query.version);
+    const { version, current } = await this.reader.resolve(cursor?.v ?? query.version);
+    const window = current && query.defaultState === undefined ? LIST_WINDOW.indexOnly : LIST_WINDOW.rows;
     const at = query.at ?? todayUtc();
     // Filters are SQL on derived columns (defaultState, which depends on the region and day asked
     // for, is resolved here from each platform's small resolution input). A filter few platforms
     // match would make one statement scan the whole registry, so the scan goes a window of
-    // LIST_WINDOW platforms at a time and yields between windows: no statement holds the event
+    // `window` platforms at a time and yields between windows: no statement holds the event
     // loop for long, however large the registry or rare the match.
     const data: ListItem[] = [];
     let after = cursor?.k ?? '';
     let more = false;
     outer: for (;;) {
-      const through = await this.reader.store.slugWindow(version, after, LIST_WINDOW);
+      const through = await this.reader.store.slugWindow(version, after, window);
       if (through === undefined) break;
       // Without a filter applied here, SQL can stop at the rows the page still needs (plus one, to know there are more).
       const needed = query.defaultState === undefined ? query.limit + 1 - data.length : undefined;
@@ -121,6 +127,7 @@ export class PlatformService {
         device: query.device,
         verifiedBefore: query.verifiedBefore,
         limit: needed,
+        recent: current,
       });
       for (const row of rows) {
         const answer = listAnswer(this.reader.resolutionInput(row), query.region ?? null, at);

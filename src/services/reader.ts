@@ -35,8 +35,13 @@ export class RegistryReader {
 
   /** The version a read is answered at: the one asked for (404 if it does not exist yet) or the current one. */
   async resolveVersion(requested?: number): Promise<number> {
+    return (await this.resolve(requested)).version;
+  }
+
+  /** `resolveVersion`, and whether that version is the current one (lists then read the current revisions' index). */
+  async resolve(requested?: number): Promise<{ version: number; current: boolean }> {
     const current = await this.store.currentVersion();
-    if (requested === undefined) return current;
+    if (requested === undefined) return { version: current, current: true };
     if (requested > current) {
       throw new ProblemError(
         404,
@@ -47,7 +52,7 @@ export class RegistryReader {
         },
       );
     }
-    return requested;
+    return { version: requested, current: requested === current };
   }
 
   async revisionOrThrow(slug: string, version: number): Promise<RevisionRow> {

@@ -221,7 +221,7 @@ export class WriteService {
       if (head === 0) return null;
       const current = new Map<string, CurrentPlatform>();
       const operations: Operation[] = [];
-      for (const rev of await tx.list({ version: head })) {
+      for (const rev of await tx.list({ version: head, recent: true })) {
         const doc = JSON.parse(rev.document) as PlatformDocument;
         const next = upgrade(doc);
         if (!next) continue;
