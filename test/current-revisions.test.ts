@@ -97,7 +97,11 @@ describe(`current revisions (${ENGINE})`, () => {
       if (ENGINE === 'sqlite') {
         const db = new Database(config.DATABASE_PATH);
         try {
-          await f(async (text) => (text.startsWith('select') ? db.prepare(text).all() : (db.exec(text), [])));
+          await f(async (text) => {
+            if (text.startsWith('select')) return db.prepare(text).all();
+            db.exec(text);
+            return [];
+          });
         } finally {
           db.close();
         }

@@ -308,7 +308,7 @@ describe('real responses match the published OpenAPI document (bodies and declar
     await exercise(
       app,
       checker,
-      [{ method: 'POST', url: '/v1/admin/webhooks/' + hookId + '/replay', headers: json, payload: { sinceVersion: 0 } }],
+      [{ method: 'POST', url: `/v1/admin/webhooks/${hookId}/replay`, headers: json, payload: { sinceVersion: 0 } }],
       faults,
     );
     const deliveries = (await app.inject({ url: `/v1/admin/webhooks/${hookId}/deliveries`, headers: admin })).json() as {
