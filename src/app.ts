@@ -104,6 +104,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     webhookTargets,
     exportDir: exportDirOf(config),
     exportCacheBytes: config.EXPORT_CACHE_MAX_BYTES,
+    exportBuilds: config.EXPORT_BUILD_CONCURRENCY,
     cursorSecret: config.CURSOR_SECRET,
   });
   try {

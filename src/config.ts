@@ -70,6 +70,12 @@ const ConfigSchema = z.object({
   /** Export responses one instance sends at once; more get 503 with Retry-After. */
   EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   /**
+   * Exports of past versions one instance builds at once (a build reads every platform and
+   * compresses tens of megabytes at 10 000 platforms); a request that needs another gets 503 with
+   * Retry-After. The current version's export is always built (one per write).
+   */
+  EXPORT_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /**
    * The address clients reach this API at (scheme, host, optional path prefix), used for absolute links
    * such as those in the Atom feeds. Links are never built from request headers (Host,
    * X-Forwarded-Host): a client controls those, and a shared cache would keep what one of them sent.

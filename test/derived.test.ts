@@ -284,4 +284,37 @@ describe('GET /v1/export from built files', () => {
     expect((await app.inject('/v1/export')).statusCode).toBe(200);
     await app.close();
   });
+
+  it('builds one past version at a time (503 and Retry-After for another), while the current version is always built', async () => {
+    const app = await makeApp();
+    const versions = await editHistory(app);
+    const current = versions[versions.length - 1]!;
+    const store = app.services.reader.store;
+    const realPage = store.documentsPage.bind(store);
+    let open!: () => void;
+    const gate = new Promise<void>((done) => {
+      open = done;
+    });
+    // The build of version 1 waits at its first page until the gate opens.
+    store.documentsPage = async (version, ...rest) => {
+      if (version === 1) await gate;
+      return realPage(version, ...rest);
+    };
+    const first = app.inject('/v1/export?version=1');
+    await new Promise((done) => setTimeout(done, 50));
+    const refused = await app.inject(`/v1/export?version=${versions[1]}`);
+    expectProblem(refused, 503);
+    expect(refused.headers['retry-after']).toBe('2');
+    expect(refused.json().detail).toMatch(/building another past version's export/);
+    // The same past version joins the build under way; the current version is built meanwhile.
+    const joined = app.inject('/v1/export?version=1');
+    const latest = await app.inject('/v1/export');
+    expect(latest.statusCode).toBe(200);
+    expect(latest.json().version).toBe(current);
+    open();
+    expect((await first).statusCode).toBe(200);
+    expect((await joined).body).toBe((await first).body);
+    expect((await app.inject(`/v1/export?version=${versions[1]}`)).statusCode).toBe(200);
+    await app.close();
+  });
 });

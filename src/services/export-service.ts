@@ -41,8 +41,8 @@ export class ExportService {
 
   /** The built export file of a version (the current one when omitted); see ExportFiles. */
   async file(requested?: number) {
-    const version = await this.reader.resolveVersion(requested);
-    return { version, ...(await this.files.file(version)) };
+    const { version, current } = await this.reader.resolve(requested);
+    return { version, ...(await this.files.file(version, current)) };
   }
 
   /**

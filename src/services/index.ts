@@ -35,6 +35,8 @@ export interface ServiceOptions {
   exportDir?: string;
   /** Bytes of built exports kept there (default 512 MiB). */
   exportCacheBytes?: number;
+  /** Exports of past versions built at once (default 1); see ExportFiles. */
+  exportBuilds?: number;
   /** Signs list cursors; every instance behind one load balancer needs the same (see CURSOR_SECRET). */
   cursorSecret?: string;
 }
@@ -47,6 +49,7 @@ export function createServices(store: Store, options: ServiceOptions = {}): Serv
     reader,
     options.exportDir ?? join(tmpdir(), `optout-exports-${process.pid}`),
     options.exportCacheBytes ?? 512 * 1_048_576,
+    options.exportBuilds ?? 1,
   );
   return {
     reader,

@@ -27,7 +27,7 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'exportRegistry',
         summary: 'The whole registry as one document',
         description:
-          'Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent brotli- or gzip-encoded to clients that accept it (built once per version). When too many exports are being sent, answers 503 with Retry-After.',
+          'Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent brotli- or gzip-encoded to clients that accept it (built once per version). Answers 503 with Retry-After when too many exports are being sent, or when a past version’s export is not built yet and the instance is building another past version’s (one at a time by default); the current version’s export is always built.',
         tags: ['Registry'],
         querystring: ExportQuery,
         response: { 200: ExportDocument, ...problems(...READ_ERRORS) },
