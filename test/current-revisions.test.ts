@@ -9,10 +9,10 @@ import type { PlatformDocument } from '../src/schemas/platform.js';
 import { loadSeedDocuments } from '../src/seed/files.js';
 import { ENGINE, freshDatabase } from './engine.js';
 
-// Lists of the current version read the `platform_revisions_current` index (revisions whose
-// `until_version` is null) instead of seeking each platform's revision. These tests hold that plan
-// to the general one, including when a write moves the head between a reader's resolving the
-// version and its scan, and check the migration's backfill of `until_version`.
+// Lists of the current version scan each platform's pointer to its current revision (and the
+// copies of the filtered columns beside it, on `platforms`) instead of seeking each platform's
+// revision. These tests hold that plan to the general one, including when a write moves the head
+// between a reader's resolving the version and its scan, and check the migration's backfill.
 
 const seed = loadSeedDocuments().slice(0, 4);
 
@@ -78,13 +78,13 @@ describe(`current revisions (${ENGINE})`, () => {
     }
   });
 
-  it('keeps exactly one revision in force per platform, and the migration backfills until_version the same way', async () => {
+  it('points each platform at its latest revision, and the migration backfills the pointers the same way', async () => {
     const config = testConfig(await freshDatabase());
     const store = await openStore(config);
     await history(store);
     await store.close();
     const migration = readFileSync(
-      new URL(`../migrations/${ENGINE}/${ENGINE === 'sqlite' ? '0005' : '0004'}_revision_until_version.sql`, import.meta.url),
+      new URL(`../migrations/${ENGINE}/${ENGINE === 'sqlite' ? '0005' : '0004'}_current_revision.sql`, import.meta.url),
       'utf8',
     );
     const backfill = migration
@@ -92,13 +92,15 @@ describe(`current revisions (${ENGINE})`, () => {
       .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
       .find((s) => s.startsWith('UPDATE'));
     expect(backfill).toBeDefined();
-    const select = 'select slug, version, until_version as "until" from platform_revisions order by slug, version';
-    const run = async (f: (q: (text: string) => Promise<unknown[]>) => Promise<void>) => {
+    const pointers =
+      'select p.slug, p.current_version as "version", p.status, p.category, p.devices, p.last_verified as "lastVerified", p.search_text as "searchText", r.version as "revisionVersion" from platforms p join platform_revisions r on r.id = p.current_revision_id order by p.slug';
+    const latest = 'select slug, max(version) as "version" from platform_revisions group by slug order by slug';
+    const run = async (f: (q: (text: string) => Promise<Record<string, unknown>[]>) => Promise<void>) => {
       if (ENGINE === 'sqlite') {
         const db = new Database(config.DATABASE_PATH);
         try {
           await f(async (text) => {
-            if (text.startsWith('select')) return db.prepare(text).all();
+            if (text.startsWith('select')) return db.prepare(text).all() as Record<string, unknown>[];
             db.exec(text);
             return [];
           });
@@ -116,18 +118,22 @@ describe(`current revisions (${ENGINE})`, () => {
       }
     };
     await run(async (q) => {
-      const written = (await q(select)) as { slug: string; version: number; until: number | null }[];
-      // Each platform's revisions chain: each is in force until the next one's version; the last is open.
-      const bySlug = new Map<string, typeof written>();
-      for (const r of written) bySlug.set(r.slug, [...(bySlug.get(r.slug) ?? []), r]);
-      expect(bySlug.size).toBe(seed.length);
-      for (const rows of bySlug.values()) {
-        expect(rows.map((r) => r.until)).toEqual([...rows.slice(1).map((r) => r.version), null]);
-      }
-      // A registry written before the column existed: every until_version null; the backfill restores the chain.
-      await q('update platform_revisions set until_version = null');
+      const written = await q(pointers);
+      // Every platform points at its latest revision, and the copied columns are that revision's.
+      expect(written.map((r) => [r.slug, r.version, r.revisionVersion])).toEqual(
+        (await q(latest)).map((r) => [r.slug, r.version, r.version]),
+      );
+      const copied = await q(
+        'select p.slug from platforms p join platform_revisions r on r.id = p.current_revision_id where p.status = r.status and p.category = r.category and p.devices = r.devices and p.last_verified = r.last_verified and p.search_text = r.search_text',
+      );
+      expect(copied).toHaveLength(seed.length);
+      for (const row of written) expect(row.lastVerified, String(row.slug)).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      // A registry written before the pointers existed: every pointer unset; the backfill restores them.
+      await q(
+        "update platforms set current_revision_id = 0, current_version = 0, status = 'active', category = '', devices = '', last_verified = '', search_text = ''",
+      );
       await q(backfill!);
-      expect(await q(select)).toEqual(written);
+      expect(await q(pointers)).toEqual(written);
     });
   });
 });

@@ -93,6 +93,9 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/** The columns a list filters on: a revision's, or the copies of the current revision's on `platforms`. */
+type FilterColumns = Record<'slug' | 'category' | 'status' | 'searchText' | 'devices' | 'lastVerified', SQLiteColumn>;
+
 /** The columns derived from a revision's document (see schema.ts). */
 function derivedColumns(doc: PlatformDocument) {
   return {
@@ -145,31 +148,30 @@ export class DrizzleRegistry implements UnitOfWork {
     return sql`(select ${r.id} from ${r} where ${r.slug} = ${p.slug} and ${r.version} <= ${bound(version)} order by ${r.version} desc limit 1)`;
   }
 
-  /** The filters of a list on the revision's columns (the slug range on `slug`, the platforms' or the revisions' column). */
-  private listFilters(query: SummaryQuery, slug: SQLiteColumn): (SQL | undefined)[] {
-    const r = this.t.platformRevisions;
+  /** The filters of a list, on the revisions' columns or the platforms' copies of the current ones. */
+  private listFilters(query: SummaryQuery, c: FilterColumns): (SQL | undefined)[] {
     return [
-      gt(slug, query.afterSlug ?? ''),
-      query.throughSlug !== undefined ? lte(slug, query.throughSlug) : undefined,
-      query.category !== undefined ? eq(r.category, query.category) : undefined,
-      query.status !== undefined ? eq(r.status, query.status as RevisionRow['status']) : undefined,
-      query.q !== undefined ? sql`${r.searchText} like ${containing(query.q)} escape '\\'` : undefined,
-      query.device !== undefined ? sql`${r.devices} like ${containing(`,${query.device},`)} escape '\\'` : undefined,
-      query.verifiedBefore !== undefined ? lt(r.lastVerified, query.verifiedBefore) : undefined,
+      gt(c.slug, query.afterSlug ?? ''),
+      query.throughSlug !== undefined ? lte(c.slug, query.throughSlug) : undefined,
+      query.category !== undefined ? eq(c.category, query.category) : undefined,
+      query.status !== undefined ? eq(c.status, query.status as RevisionRow['status']) : undefined,
+      query.q !== undefined ? sql`${c.searchText} like ${containing(query.q)} escape '\\'` : undefined,
+      query.device !== undefined ? sql`${c.devices} like ${containing(`,${query.device},`)} escape '\\'` : undefined,
+      query.verifiedBefore !== undefined ? lt(c.lastVerified, query.verifiedBefore) : undefined,
     ];
   }
 
   /**
    * Rows of the revisions in force at `query.version` that pass the list's filters, in slug order.
    *
-   * Two plans give the same rows. When the version is the registry's head, the revisions in force
-   * are those not yet superseded (`until_version` null): one scan of the small
-   * `platform_revisions_current` index, which holds every column a list filters on. The caller says
+   * Two plans give the same rows. At the registry's head, each platform's row points at its
+   * revision in force and carries the columns a list filters on (`platforms.currentRevisionId`):
+   * the filters scan those narrow rows and only the matches read their revision. The caller says
    * when it expects that (`query.recent`: the version was the head when it read it); the head is
-   * read again after the scan, and if a write has moved it meanwhile the scan may have missed a
-   * revision superseded since, so the rows are read again with the general plan: an as-of seek
-   * per platform. (The head only grows, so an unchanged head after the scan means the scan saw
-   * exactly that version.)
+   * read again after the scan, and if a write has moved it meanwhile the scan may have seen a later
+   * revision of some platform, so the rows are read again with the general plan: an as-of seek per
+   * platform. (The head only grows, so an unchanged head after the scan means the scan saw exactly
+   * that version.)
    */
   private async inForce<Row>(fields: Record<string, SQLiteColumn>, query: SummaryQuery): Promise<Row[]> {
     const { platforms: p, platformRevisions: r, changeSets: c } = this.t;
@@ -177,10 +179,11 @@ export class DrizzleRegistry implements UnitOfWork {
     if (query.recent) {
       const current = this.db
         .select(fields)
-        .from(r)
+        .from(p)
+        .innerJoin(r, eq(r.id, p.currentRevisionId))
         .innerJoin(c, eq(c.version, r.version))
-        .where(and(isNull(r.untilVersion), lte(r.version, version), ...this.listFilters(query, r.slug)))
-        .orderBy(asc(r.slug));
+        .where(and(lte(p.currentVersion, version), ...this.listFilters(query, p)))
+        .orderBy(asc(p.slug));
       const rows = query.limit === undefined ? await current : await current.limit(query.limit);
       if ((await this.currentVersion()) === query.version) return rows as Row[];
     }
@@ -189,7 +192,7 @@ export class DrizzleRegistry implements UnitOfWork {
       .from(p)
       .innerJoin(r, eq(r.id, this.latestRevisionId(query.version)))
       .innerJoin(c, eq(c.version, r.version))
-      .where(and(lte(p.createdVersion, version), ...this.listFilters(query, p.slug)))
+      .where(and(lte(p.createdVersion, version), ...this.listFilters(query, { ...r, slug: p.slug })))
       .orderBy(asc(p.slug));
     return (query.limit === undefined ? await select : await select.limit(query.limit)) as Row[];
   }
@@ -401,18 +404,23 @@ export class DrizzleRegistry implements UnitOfWork {
       patch: JSON.stringify(rev.patch),
       ...derivedColumns(rev.document),
     }));
-    // The revisions these supersede go out of force at this version (see `untilVersion`).
     const r = this.t.platformRevisions;
-    for (const slugs of chunks(
-      change.revisions.map((rev) => rev.slug),
-      INSERT_CHUNK,
-    )) {
-      await this.db
-        .update(r)
-        .set({ untilVersion: version })
-        .where(and(inArray(r.slug, slugs), isNull(r.untilVersion)));
-    }
     for (const chunk of chunks(rows, INSERT_CHUNK)) await this.db.insert(r).values(chunk);
+    // Each platform written now points at its new revision (see `platforms.currentRevisionId`).
+    const p = this.t.platforms;
+    await this.db
+      .update(p)
+      .set({
+        currentRevisionId: sql`${r.id}`,
+        currentVersion: sql`${r.version}`,
+        status: sql`${r.status}`,
+        category: sql`${r.category}`,
+        devices: sql`${r.devices}`,
+        lastVerified: sql`${r.lastVerified}`,
+        searchText: sql`${r.searchText}`,
+      })
+      .from(r)
+      .where(and(eq(r.slug, p.slug), eq(r.version, version)));
     for (const rev of change.revisions) {
       if (rev.op === 'create' || patchTouchesEvents(rev.patch)) await this.recordTimeline(rev.slug, version, rev.document);
     }
@@ -468,7 +476,10 @@ export class DrizzleRegistry implements UnitOfWork {
       .limit(limit);
     for (const row of rows) {
       const doc = JSON.parse(row.document) as PlatformDocument;
-      await this.db.update(r).set(derivedColumns(doc)).where(eq(r.id, row.id));
+      const derived = derivedColumns(doc);
+      await this.db.update(r).set(derived).where(eq(r.id, row.id));
+      const p = this.t.platforms;
+      await this.db.update(p).set({ devices: derived.devices, lastVerified: derived.lastVerified }).where(eq(p.currentRevisionId, row.id));
       await this.recordTimeline(row.slug, row.version, doc);
     }
     return rows.length;

@@ -1,4 +1,0 @@
-ALTER TABLE "platform_revisions" ADD COLUMN "until_version" integer;--> statement-breakpoint
--- Existing revisions: each is superseded by the next revision of its platform (one pass, a window function).
-UPDATE platform_revisions SET until_version = n.next_version FROM (SELECT id, lead(version) OVER (PARTITION BY slug ORDER BY version) AS next_version FROM platform_revisions) AS n WHERE n.id = platform_revisions.id AND n.next_version IS NOT NULL;--> statement-breakpoint
-CREATE INDEX "platform_revisions_current" ON "platform_revisions" USING btree ("slug","version","status","category","devices","last_verified") WHERE "platform_revisions"."until_version" is null;
