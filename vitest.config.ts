@@ -20,6 +20,7 @@ const SQLITE_ONLY = [
   'test/browser.test.ts',
   'test/config.test.ts',
   'test/crash.test.ts',
+  'test/export-files.test.ts',
   'test/fuzz.test.ts',
   'test/openapi.test.ts',
   'test/openapi-lint.test.ts',

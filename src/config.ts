@@ -70,9 +70,10 @@ const ConfigSchema = z.object({
   /** Export responses one instance sends at once; more get 503 with Retry-After. */
   EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   /**
-   * Exports of past versions one instance builds at once (a build reads every platform and
-   * compresses tens of megabytes at 10 000 platforms); a request that needs another gets 503 with
-   * Retry-After. The current version's export is always built (one per write).
+   * Exports of past versions one instance builds or has waiting to be built (a build reads every
+   * platform and compresses tens of megabytes at 10 000 platforms; builds run one at a time); a
+   * request that needs another gets 503 with Retry-After. The current version's export is never
+   * refused (one per write).
    */
   EXPORT_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /**

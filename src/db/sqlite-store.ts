@@ -17,6 +17,10 @@ function connect(path: string): Database.Database {
   sqlite.pragma('foreign_keys = ON');
   // Another process holding the write lock is waited for, up to 5 s, before a write fails.
   sqlite.pragma('busy_timeout = 5000');
+  // 4 MB of page cache per connection instead of better-sqlite3's 16 MB: the two connections' caches
+  // took up to 32 MB of RSS (bench:scale, 10 000 revisions: 181 → 165 MB after the reads, ~20 MB less
+  // after exports); pages beyond it come from the OS page cache.
+  sqlite.pragma('cache_size = -4096');
   return sqlite;
 }
 
