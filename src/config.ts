@@ -26,6 +26,12 @@ const ConfigSchema = z.object({
   HEALTH_RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(300),
   /** Failed authentications a client may make per minute before it gets 429s; 0 turns it off. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(10),
+  /**
+   * How much V8 lets the old generation grow past the live heap before its next major collection,
+   * in per cent (V8's --heap-growing-percent; see src/server.ts). 0 leaves V8's own heuristics,
+   * which let a busy server's heap reach several times what is live.
+   */
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(30),
   /** Event-loop delay (ms) above which the server sheds load with 503; 0 turns it off. */
   MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
   /** Trust X-Forwarded-* from a proxy in front: `true`, `false`, a hop count, or a list of addresses. */

@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { type Config, loadConfig } from './config.js';
@@ -12,6 +13,13 @@ try {
   console.error((error as Error).message);
   process.exit(1);
 }
+
+// V8 lets the old generation grow by a factor it picks from its own GC speed (up to 4× the live
+// heap), and a server that allocates steadily then carries mostly garbage: at 10 000 platforms the
+// heap reached 139 MB for about 35 MB live (40 MB after a forced GC), and RSS 265 MB. A fixed factor
+// keeps the heap near what is live (RSS 163–181 MB on the same reads) at the cost of more frequent,
+// smaller major collections. Set here, before the heap has grown; 0 leaves V8's heuristics.
+if (config.HEAP_GROWING_PERCENT > 0) v8.setFlagsFromString(`--heap-growing-percent=${config.HEAP_GROWING_PERCENT}`);
 
 const app = await buildApp(config);
 
