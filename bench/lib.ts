@@ -428,7 +428,12 @@ export function printTargets(checks: TargetCheck[]) {
   printTable(
     'Targets',
     ['target', 'goal', 'measured', 'result'],
-    checks.map((c) => [c.target, c.goal, c.measured, c.met === null ? 'not measured' : c.met ? 'met' : 'MISSED']),
+    checks.map((c) => [
+      c.target,
+      c.goal,
+      c.measured,
+      c.met === null ? (c.goal === '—' ? 'information' : 'not measured') : c.met ? 'met' : 'MISSED',
+    ]),
   );
 }
 
