@@ -448,8 +448,8 @@ runMain(async () => {
       row('exports sent / refused', (s) => `${s.noisy.exports.ok} / ${s.noisy.exports.refused}`),
       row('loop delay max, beside exports', (s) => fmtMs(s.noisy.loopDelay.maxMs)),
       row('other tenants, reads (cores)', (s) => s.otherCores.reads.toFixed(2)),
-      row('server RSS (MB)', (s) => fmtMb(s.serverMemory?.rss ?? Number.NaN)),
-      row('server peak RSS (MB)', (s) => fmtMb(s.serverMemory?.peak ?? Number.NaN)),
+      row('server RSS (MiB)', (s) => fmtMb(s.serverMemory?.rss ?? Number.NaN)),
+      row('server peak RSS (MiB)', (s) => fmtMb(s.serverMemory?.peak ?? Number.NaN)),
       row('durable change sets/s', (s) => fmtInt(s.writes.perSecond)),
       row('write p50', (s) => fmtMs(s.writes.latencyMs.p50)),
       row('write p99', (s) => fmtMs(s.writes.latencyMs.p99)),
@@ -511,9 +511,11 @@ runMain(async () => {
       met: worst((s) => s.noisy.noisy.p99) < 50,
     },
     {
+      // The issue's "200 MB", read as 200 MiB (2^20-byte megabytes, as RSS is usually shown); the
+      // decimal figure is printed beside it.
       target: 'server RSS (worst size)',
-      goal: '< 200 MB',
-      measured: `${fmtMb(worst((s) => s.serverMemory?.rss ?? Number.NaN))} MB`,
+      goal: '< 200 MiB',
+      measured: `${fmtMb(worst((s) => s.serverMemory?.rss ?? Number.NaN))} MiB (${(worst((s) => s.serverMemory?.rss ?? Number.NaN) / 1e6).toFixed(1)} MB)`,
       met: worst((s) => s.serverMemory?.rss ?? Number.NaN) < 200 * 1024 * 1024,
     },
     {
