@@ -87,11 +87,14 @@ describe(`current revisions (${ENGINE})`, () => {
       new URL(`../migrations/${ENGINE}/${ENGINE === 'sqlite' ? '0005' : '0004'}_current_revision.sql`, import.meta.url),
       'utf8',
     );
-    const backfill = migration
+    const updates = migration
       .split('--> statement-breakpoint')
       .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-      .find((s) => s.startsWith('UPDATE'));
+      .filter((s) => s.startsWith('UPDATE'));
+    const backfill = updates.find((s) => s.includes('current_revision_id'));
+    const flag = updates.find((s) => s.includes('check_source_kinds'));
     expect(backfill).toBeDefined();
+    expect(flag).toBeDefined();
     const pointers =
       'select p.slug, p.current_version as "version", p.status, p.category, p.devices, p.last_verified as "lastVerified", p.search_text as "searchText", r.version as "revisionVersion" from platforms p join platform_revisions r on r.id = p.current_revision_id order by p.slug';
     const latest = 'select slug, max(version) as "version" from platform_revisions group by slug order by slug';
@@ -134,6 +137,10 @@ describe(`current revisions (${ENGINE})`, () => {
       );
       await q(backfill!);
       expect(await q(pointers)).toEqual(written);
+      // Platforms written now need no source-kind check; the migration flags those an earlier release wrote.
+      expect(await q('select slug from platforms where check_source_kinds <> 0')).toEqual([]);
+      await q(flag!);
+      expect(await q('select slug from platforms where check_source_kinds = 1')).toHaveLength(seed.length);
     });
   });
 });

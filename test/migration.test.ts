@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { testConfig } from '../src/config.js';
@@ -5,7 +7,7 @@ import { openStore } from '../src/db/open.js';
 import { PlatformRecord } from '../src/schemas/platform.js';
 import { HistoryList } from '../src/schemas/responses.js';
 import { loadSeedDocuments } from '../src/seed/files.js';
-import { freshDatabase } from './engine.js';
+import { ENGINE, freshDatabase } from './engine.js';
 import { parse } from './helpers.js';
 
 describe('data migration of registries written before sources had a kind', () => {
@@ -34,6 +36,9 @@ describe('data migration of registries written before sources had a kind', () =>
       });
     });
     await store.close();
+    // What the upgrade migration (0005 on SQLite, 0004 on PostgreSQL) does to a registry an earlier
+    // release wrote: it flags every platform for start-up's one source-kind check.
+    await flagForSourceKindCheck(config);
 
     const app = await buildApp(config);
     try {
@@ -51,12 +56,28 @@ describe('data migration of registries written before sources had a kind', () =>
     } finally {
       await app.close();
     }
-    // A second start finds nothing to migrate.
+    // A second start finds nothing to migrate, and no platform left to check.
     const again = await buildApp(config);
     try {
       expect(((await again.inject('/v1/registry')).json() as { version: number }).version).toBe(2);
+      expect(await again.store.hasSourceKindsToCheck()).toBe(false);
     } finally {
       await again.close();
     }
   });
 });
+
+/** Sets every platform's check_source_kinds flag, with the engine's own client. */
+async function flagForSourceKindCheck(config: { DATABASE_PATH: string; DATABASE_URL?: string }) {
+  const statement = 'update platforms set check_source_kinds = 1';
+  if (ENGINE === 'sqlite') {
+    const db = new Database(config.DATABASE_PATH);
+    db.exec(statement);
+    db.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: config.DATABASE_URL });
+  await client.connect();
+  await client.query(statement);
+  await client.end();
+}

@@ -230,6 +230,12 @@ export class DrizzleRegistry implements UnitOfWork {
     return rows[rows.length - 1]?.slug;
   }
 
+  async hasSourceKindsToCheck(): Promise<boolean> {
+    const p = this.t.platforms;
+    const rows = await this.db.select({ slug: p.slug }).from(p).where(eq(p.checkSourceKinds, 1)).limit(1);
+    return rows.length > 0;
+  }
+
   async documentsPage(version: number, afterSlug: string, limit: number, recent = false) {
     const r = this.t.platformRevisions;
     return this.inForce<{ slug: string; document: string }>({ slug: r.slug, document: r.document }, { version, afterSlug, limit, recent });
@@ -463,6 +469,22 @@ export class DrizzleRegistry implements UnitOfWork {
       body,
     }));
     for (const chunk of chunks(rows, INSERT_CHUNK)) await this.db.insert(e).values(chunk);
+  }
+
+  async revisionsToCheckSourceKinds(): Promise<RevisionRow[]> {
+    const { platforms: p, platformRevisions: r } = this.t;
+    const rows = await this.db
+      .select({ revision: r })
+      .from(p)
+      .innerJoin(r, eq(r.id, p.currentRevisionId))
+      .where(eq(p.checkSourceKinds, 1))
+      .orderBy(asc(p.slug));
+    return rows.map((row) => row.revision);
+  }
+
+  async sourceKindsChecked(): Promise<void> {
+    const p = this.t.platforms;
+    await this.db.update(p).set({ checkSourceKinds: 0 }).where(eq(p.checkSourceKinds, 1));
   }
 
   async backfillDerived(limit: number): Promise<number> {

@@ -133,6 +133,8 @@ export interface RegistryReads {
    * the end of a window `listSummaries` scans, so one statement never examines the whole registry.
    */
   slugWindow(version: number, afterSlug: string, count: number): Promise<string | undefined>;
+  /** Whether any platform written by an earlier release still waits for start-up's source-kind check (`platforms.checkSourceKinds`). */
+  hasSourceKindsToCheck(): Promise<boolean>;
   /** Documents (JSON text, as stored) of the platforms at a version, in slug order after `afterSlug`. */
   documentsPage(version: number, afterSlug: string, limit: number, recent?: boolean): Promise<{ slug: string; document: string }[]>;
   /** Timeline entries in force at a version, newest first (by `sortDate`; ties in no set order). */
@@ -181,6 +183,10 @@ export interface UnitOfWork extends RegistryReads {
    * existed (oldest first per platform); returns how many it filled (0 when none are left).
    */
   backfillDerived(limit: number): Promise<number>;
+  /** The current revisions of the platforms whose source kinds are still to be checked. */
+  revisionsToCheckSourceKinds(): Promise<RevisionRow[]>;
+  /** Marks every platform's source kinds as checked. */
+  sourceKindsChecked(): Promise<void>;
   findIdempotent(keyId: number, idempotencyKey: string): Promise<IdempotencyRow | undefined>;
   saveIdempotent(row: IdempotencyRow): Promise<void>;
   audit(row: NewAuditRow): Promise<void>;

@@ -35,6 +35,12 @@ export const platforms = sqliteTable('platforms', {
   devices: text('devices').notNull().default(''),
   lastVerified: text('last_verified').notNull().default(''),
   searchText: text('search_text').notNull().default(''),
+  /**
+   * 1 for a platform written by an earlier release, whose current document start-up still has to
+   * check for sources without a kind (set by the migration that added these columns, cleared once
+   * checked): so the check reads those documents once, not every document at every start.
+   */
+  checkSourceKinds: integer('check_source_kinds').notNull().default(0),
 });
 
 /**

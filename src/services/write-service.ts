@@ -211,26 +211,29 @@ export class WriteService {
   }
 
   /**
-   * Brings documents written before a schema change up to it, as one change set with `message`:
-   * `upgrade` returns the new document, or undefined when one needs nothing. Returns the version
-   * recorded, or null when no document needed it.
+   * Brings documents written by an earlier release up to a schema change, as one change set with
+   * `message`: `upgrade` returns the new document, or undefined when one needs nothing. Only the
+   * platforms the upgrade migration flagged (`platforms.checkSourceKinds`) are read, once: their
+   * flags are cleared in the same transaction. Returns the version recorded, or null when no
+   * document needed it.
    */
   async migrateDocuments(message: string, upgrade: (doc: PlatformDocument) => PlatformDocument | undefined): Promise<number | null> {
+    // A read first, so that an instance starting on an upgraded registry takes no write lock.
+    if (!(await this.store.hasSourceKindsToCheck())) return null;
     const version = await this.store.write(async (tx) => {
       const head = await tx.lockHead();
-      if (head === 0) return null;
       const current = new Map<string, CurrentPlatform>();
       const operations: Operation[] = [];
-      for (const rev of await tx.list({ version: head, recent: true })) {
+      for (const rev of await tx.revisionsToCheckSourceKinds()) {
         const doc = JSON.parse(rev.document) as PlatformDocument;
         const next = upgrade(doc);
         if (!next) continue;
         current.set(rev.slug, { document: doc, version: rev.version });
         operations.push({ op: 'put', slug: rev.slug, platform: next });
       }
-      if (operations.length === 0) return null;
-      const revisions = planChangeSet(operations, (slug) => current.get(slug));
-      if (revisions.length === 0) return null;
+      await tx.sourceKindsChecked();
+      const revisions = operations.length > 0 ? planChangeSet(operations, (slug) => current.get(slug)) : [];
+      if (head === 0 || revisions.length === 0) return null;
       await tx.insertChangeSet(head + 1, { author: 'migration', message, revisions });
       await enqueueDeliveries(
         tx,
