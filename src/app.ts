@@ -151,7 +151,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
-  await app.register(cachingPlugin);
+  await app.register(cachingPlugin, { maxBytes: config.RESPONSE_CACHE_MAX_BYTES });
   await app.register(swaggerPlugin);
   await app.register(authPlugin, { keys: services.keys, failureLimit: config.AUTH_FAILURE_LIMIT });
 

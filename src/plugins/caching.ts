@@ -96,15 +96,15 @@ declare module 'fastify' {
  * sets Cache-Control (immutable for version-pinned reads). The onSend hook below hashes only the
  * few responses that do not come through the cache.
  */
-export const cachingPlugin = fp(async (app: FastifyInstance) => {
-  // Serialised responses, bounded by their bytes. Keys include the registry version (or pin one), so
-  // an entry never goes stale; one body may take at most an eighth of the budget.
+export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: number } = {}) => {
+  // Serialised responses, bounded by their bytes (RESPONSE_CACHE_MAX_BYTES). Keys include the
+  // registry version (or pin one), so an entry never goes stale; one body may take at most an eighth
+  // of the budget. Exports are files (ExportFiles), never held here.
+  const maxSize = opts.maxBytes ?? 8 * 1024 * 1024;
   const cache = new LRUCache<string, CachedBody>({
     max: 4000,
-    // 16 MB keeps the small responses of a busy registry while the server stays under 200 MB RSS at
-    // a million revisions (bench:scale); exports are files (ExportFiles), never held here.
-    maxSize: 16 * 1024 * 1024,
-    maxEntrySize: 2 * 1024 * 1024,
+    maxSize,
+    maxEntrySize: Math.max(1, Math.floor(maxSize / 8)),
     sizeCalculation: (entry, key) => entry.body.length + key.length,
   });
 
