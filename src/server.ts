@@ -37,6 +37,10 @@ closeWithGrace(
 );
 
 try {
+  // The OpenAPI document is generated from the routes' schemas on its first use (about 90 ms that
+  // block the event loop, measured at 10 000 platforms): do it before taking requests, not inside one.
+  await app.ready();
+  app.swagger();
   await app.listen({ port: config.PORT, host: config.HOST });
 } catch (error) {
   app.log.error({ err: error }, 'could not start');
