@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
@@ -283,6 +284,34 @@ describe('GET /v1/export from built files', () => {
     expect((await first).statusCode).toBe(200);
     expect((await app.inject('/v1/export')).statusCode).toBe(200);
     await app.close();
+  });
+
+  it('never refuses a client its next export on a connection whose last export it has read in full', async () => {
+    // One connection, EXPORT_CONCURRENCY 1: each export is read to its last byte before the next is
+    // asked for, as a client does. The slot must be free by then; it was not always, when the file
+    // stream ended only after one more read of the file.
+    const app = await makeApp({ EXPORT_CONCURRENCY: 1 });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const statuses: Record<number, number> = {};
+    try {
+      for (let i = 0; i < 60; i++) {
+        const encoding = i % 2 === 0 ? 'br' : 'gzip';
+        const status = await new Promise<number>((done, fail) => {
+          http
+            .get(`${base}/v1/export`, { agent, headers: { 'accept-encoding': encoding } }, (res) => {
+              res.resume();
+              res.on('end', () => done(res.statusCode ?? 0));
+            })
+            .on('error', fail);
+        });
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+    } finally {
+      agent.destroy();
+      await app.close();
+    }
+    expect(statuses).toEqual({ 200: 60 });
   });
 
   it('builds one past version at a time (503 and Retry-After for another), while the current version waits its turn', async () => {
