@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import helmet from 'helmet';
 import { describe, expect, it } from 'vitest';
-import { HELMET, securityHeaders } from '../src/plugins/security.js';
+import { apiSecurityHeaders, HELMET, securityHeaders } from '../src/plugins/security.js';
 import { makeApp } from './helpers.js';
 
 /** The headers helmet's own middleware sends on a real node response, with the registry's options. */
@@ -31,24 +31,36 @@ async function helmetSends(): Promise<Record<string, string>> {
 }
 
 describe('security headers', () => {
-  it('precomputed from helmet equal what helmet itself sends, and every response carries them', async () => {
+  it('pages carry helmet’s set (precomputed, equal to what helmet sends), every other response the API set', async () => {
     const expected = await helmetSends();
     expect(Object.keys(expected).length).toBeGreaterThan(8);
     expect(expected['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
     expect(securityHeaders()).toEqual(expected);
 
     const app = await makeApp();
-    for (const url of ['/v1/registry', '/healthz', '/no/such/path', '/']) {
+    // The pages get helmet's whole set; the page for people at / sets a stricter policy of its own.
+    for (const url of ['/', '/?q=linkedin', '/docs']) {
       const res = await app.inject(url);
       const sent = Object.fromEntries(Object.keys(expected).map((name) => [name, res.headers[name]]));
-      // The page for people at / sets a stricter policy of its own.
-      if (url === '/') {
-        expect(res.headers['content-security-policy']).toMatch(/^default-src 'none'/);
-        sent['content-security-policy'] = expected['content-security-policy'];
-      }
+      expect(res.headers['content-security-policy'], url).not.toBe(expected['content-security-policy']);
+      sent['content-security-policy'] = expected['content-security-policy'];
       expect(sent, url).toEqual(expected);
+    }
+    // Everything else gets the API set, and none of helmet's document-only headers.
+    const api = apiSecurityHeaders();
+    expect(api['strict-transport-security']).toBe(expected['strict-transport-security']);
+    const documentOnly = Object.keys(expected).filter((name) => !(name in api));
+    expect(documentOnly).toEqual(
+      expect.arrayContaining(['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-xss-protection']),
+    );
+    for (const url of ['/v1/registry', '/v1/platforms/linkedin', '/v1/changes.atom', '/openapi.json', '/healthz', '/no/such/path', '/docsx']) {
+      const res = await app.inject(url);
+      expect(Object.fromEntries(Object.keys(api).map((name) => [name, res.headers[name]])), url).toEqual(api);
+      for (const name of documentOnly) expect(res.headers[name], `${url} ${name}`).toBeUndefined();
+    }
+    for (const url of ['/v1/registry', '/healthz', '/no/such/path', '/']) {
       // Helmet removes X-Powered-By; nothing may put it back.
-      expect(res.headers['x-powered-by'], url).toBeUndefined();
+      expect((await app.inject(url)).headers['x-powered-by'], url).toBeUndefined();
     }
   });
 });
