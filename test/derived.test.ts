@@ -314,6 +314,45 @@ describe('GET /v1/export from built files', () => {
     expect(statuses).toEqual({ 200: 60 });
   });
 
+  it('never refuses a request for the current export when a write lands between resolving its version and building it', async () => {
+    const app = await makeApp();
+    const versions = await editHistory(app);
+    const head = versions[versions.length - 1]!;
+    const store = app.services.reader.store;
+    const realPage = store.documentsPage.bind(store);
+    let open!: () => void;
+    const gate = new Promise<void>((done) => {
+      open = done;
+    });
+    store.documentsPage = async (version, ...rest) => {
+      if (version === 1) await gate;
+      return realPage(version, ...rest);
+    };
+    // A past version's build holds the one place past builds have.
+    const past = app.inject('/v1/export?version=1');
+    await new Promise((done) => setTimeout(done, 50));
+    // Another editor's write is acknowledged after the request resolved the current version.
+    const exports = app.services.exports;
+    const realFile = exports.file.bind(exports);
+    exports.file = async (requested?: number, current?: boolean) => {
+      await record(app, {
+        message: 'A write in between',
+        operations: [{ op: 'patch', slug: 'linkedin', patch: { lastVerified: '2025-03-04' } }],
+      });
+      return realFile(requested, current);
+    };
+    const latest = app.inject('/v1/export');
+    await new Promise((done) => setTimeout(done, 50));
+    open();
+    expect((await past).statusCode).toBe(200);
+    const response = await latest;
+    expect(response.statusCode).toBe(200);
+    // The version it resolved, which the ETag names too.
+    expect(response.json().version).toBe(head);
+    expect(response.headers.etag).toBe(`"export.${head}"`);
+    await app.close();
+  });
+
   it('builds one past version at a time (503 and Retry-After for another), while the current version waits its turn', async () => {
     const app = await makeApp();
     const versions = await editHistory(app);

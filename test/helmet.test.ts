@@ -53,7 +53,15 @@ describe('security headers', () => {
     expect(documentOnly).toEqual(
       expect.arrayContaining(['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-xss-protection']),
     );
-    for (const url of ['/v1/registry', '/v1/platforms/linkedin', '/v1/changes.atom', '/openapi.json', '/healthz', '/no/such/path', '/docsx']) {
+    for (const url of [
+      '/v1/registry',
+      '/v1/platforms/linkedin',
+      '/v1/changes.atom',
+      '/openapi.json',
+      '/healthz',
+      '/no/such/path',
+      '/docsx',
+    ]) {
       const res = await app.inject(url);
       expect(Object.fromEntries(Object.keys(api).map((name) => [name, res.headers[name]])), url).toEqual(api);
       for (const name of documentOnly) expect(res.headers[name], `${url} ${name}`).toBeUndefined();

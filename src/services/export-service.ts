@@ -39,10 +39,15 @@ export class ExportService {
     };
   }
 
-  /** The built export file of a version (the current one when omitted); see ExportFiles. */
-  async file(requested?: number) {
-    const { version, current } = await this.reader.resolve(requested);
-    return { version, ...(await this.files.file(version, current)) };
+  /**
+   * The built export file of a version (the current one when omitted); see ExportFiles. `current`:
+   * the client asked for the current version and `requested` is what it resolved to a moment ago,
+   * so the build counts as the current version's (never refused) even if a write has moved the head
+   * since; otherwise a write landing between the two reads made the request a past version's.
+   */
+  async file(requested?: number, current?: boolean) {
+    const resolved = await this.reader.resolve(requested);
+    return { version: resolved.version, ...(await this.files.file(resolved.version, current ?? resolved.current)) };
   }
 
   /**

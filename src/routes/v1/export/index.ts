@@ -36,7 +36,7 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, typedReply) => {
       // The body is a stream, which the 200 schema's type cannot describe (it documents what it carries).
       const reply = typedReply as unknown as FastifyReply;
-      const version = await app.services.reader.resolveVersion(request.query.version);
+      const { version, current } = await app.services.reader.resolve(request.query.version);
       // Derived from the version (what the content is); a compressed body is another representation,
       // so it carries the encoding suffix every compressed response does (compared without it).
       const encoding = negotiateEncoding(request.headers['accept-encoding']);
@@ -60,7 +60,7 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
       };
       reply.raw.once('close', release);
       try {
-        const file = await app.services.exports.file(version);
+        const file = await app.services.exports.file(version, current);
         reply.type('application/json; charset=utf-8');
         // The file's length is known, so its stream ends with its last bytes (`end`) rather than
         // after one more read on the thread pool: otherwise a client, having read the whole body,
