@@ -22,7 +22,6 @@ const SQLITE_ONLY = [
   'test/crash.test.ts',
   'test/export-files.test.ts',
   'test/fuzz.test.ts',
-  'test/head-read.test.ts',
   'test/openapi.test.ts',
   'test/openapi-lint.test.ts',
   'test/resolve.test.ts',

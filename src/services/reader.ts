@@ -27,29 +27,10 @@ export class RegistryReader {
     sizeCalculation: (entry) => Math.max(1, entry.bytes),
   });
 
-  /** The head read that calls made since the last one began will share (see `currentVersion`). */
-  private nextHead: Promise<number> | undefined;
-
   constructor(readonly store: Store) {}
 
-  /**
-   * The registry's current version, read from the store after this call, so it includes every
-   * version any instance acknowledged before the call. Calls share reads: the first call schedules
-   * one for the event loop's check phase (`setImmediate`), which runs after the poll phase has
-   * handed this process every request whose bytes it read in this turn, and every call made before
-   * that read begins waits for it. A call made once the read has begun (a PostgreSQL round trip in
-   * flight) waits for the next read, never for one that started before it. Under load, one read
-   * then serves every request of a turn instead of one read each (a SQLite read transaction costs
-   * two `fcntl` lock calls and an `fstat`; PostgreSQL a round trip).
-   */
   currentVersion(): Promise<number> {
-    this.nextHead ??= new Promise<number>((resolve, reject) => {
-      setImmediate(() => {
-        this.nextHead = undefined;
-        this.store.currentVersion().then(resolve, reject);
-      });
-    });
-    return this.nextHead;
+    return this.store.currentVersion();
   }
 
   /** The version a read is answered at: the one asked for (404 if it does not exist yet) or the current one. */
@@ -59,7 +40,7 @@ export class RegistryReader {
 
   /** `resolveVersion`, and whether that version is the current one (lists then read the current revisions' index). */
   async resolve(requested?: number): Promise<{ version: number; current: boolean }> {
-    const current = await this.currentVersion();
+    const current = await this.store.currentVersion();
     if (requested === undefined) return { version: current, current: true };
     if (requested > current) {
       throw new ProblemError(
