@@ -50,6 +50,21 @@ async function allPages<T>(app: FastifyInstance, url: string, schema: typeof Eve
 }
 
 /** Edits that touch events, sources (and so evidence), regions and status, over several versions. */
+/** Makes the export build of version 1 wait at its first page; returns what lets it go on. */
+function holdBuildOfVersion1(app: FastifyInstance): () => void {
+  const store = app.services.reader.store;
+  const realPage = store.documentsPage.bind(store);
+  let open!: () => void;
+  const gate = new Promise<void>((done) => {
+    open = done;
+  });
+  store.documentsPage = async (version, ...rest) => {
+    if (version === 1) await gate;
+    return realPage(version, ...rest);
+  };
+  return open;
+}
+
 async function editHistory(app: FastifyInstance): Promise<number[]> {
   const docs = Object.fromEntries((await documentsAt(app, 1)).map((d) => [d.slug, d]));
   const linkedin = docs.linkedin!;
@@ -318,16 +333,7 @@ describe('GET /v1/export from built files', () => {
     const app = await makeApp();
     const versions = await editHistory(app);
     const head = versions[versions.length - 1]!;
-    const store = app.services.reader.store;
-    const realPage = store.documentsPage.bind(store);
-    let open!: () => void;
-    const gate = new Promise<void>((done) => {
-      open = done;
-    });
-    store.documentsPage = async (version, ...rest) => {
-      if (version === 1) await gate;
-      return realPage(version, ...rest);
-    };
+    const open = holdBuildOfVersion1(app);
     // A past version's build holds the one place past builds have.
     const past = app.inject('/v1/export?version=1');
     await new Promise((done) => setTimeout(done, 50));
@@ -357,17 +363,7 @@ describe('GET /v1/export from built files', () => {
     const app = await makeApp();
     const versions = await editHistory(app);
     const current = versions[versions.length - 1]!;
-    const store = app.services.reader.store;
-    const realPage = store.documentsPage.bind(store);
-    let open!: () => void;
-    const gate = new Promise<void>((done) => {
-      open = done;
-    });
-    // The build of version 1 waits at its first page until the gate opens.
-    store.documentsPage = async (version, ...rest) => {
-      if (version === 1) await gate;
-      return realPage(version, ...rest);
-    };
+    const open = holdBuildOfVersion1(app);
     const first = app.inject('/v1/export?version=1');
     await new Promise((done) => setTimeout(done, 50));
     const refused = await app.inject(`/v1/export?version=${versions[1]}`);
