@@ -142,9 +142,9 @@ export class PlatformService {
         data.push(listItem(row, this.reader.listSummary(row), answer));
       }
       after = needed !== undefined && rows.length === needed ? rows[rows.length - 1]!.slug : through;
-      // Yield between windows once the list has held the loop for a while: a registry of 10 000
-      // platforms yields after every window, a small one never (a yield costs the request a turn of
-      // the loop behind everything else in it).
+      // Yield between windows once the list has held the loop LIST_SLICE_MS: at most that plus one
+      // window's statement without a yield (a large registry's list still yields every window or
+      // few), and a small registry's list never pays a turn of the loop behind everything in it.
       if (performance.now() - heldSince >= LIST_SLICE_MS) {
         await yieldToEventLoop();
         heldSince = performance.now();
