@@ -46,8 +46,7 @@ export function securityHeaders(options: HelmetOptions = HELMET): Record<string,
  * every API response about 450 bytes and measurably its throughput: a bare server sending the
  * registry's helmet headers answered platform GETs at 0.92× the rate it did without them.
  */
-export function apiSecurityHeaders(): Record<string, string> {
-  const page = securityHeaders();
+export function apiSecurityHeaders(page: Record<string, string> = securityHeaders()): Record<string, string> {
   return {
     'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
     'cross-origin-resource-policy': page['cross-origin-resource-policy'] ?? 'cross-origin',
@@ -66,7 +65,7 @@ export const securityPlugin = fp(async (app: FastifyInstance, opts: { config: Co
   const { config } = opts;
 
   const pageHeaders = securityHeaders();
-  const apiHeaders = apiSecurityHeaders();
+  const apiHeaders = apiSecurityHeaders(pageHeaders);
   app.addHook('onRequest', (request, reply, done) => {
     const query = request.url.indexOf('?');
     reply.headers(isPage(query === -1 ? request.url : request.url.slice(0, query)) ? pageHeaders : apiHeaders);

@@ -40,14 +40,16 @@ export class ExportService {
   }
 
   /**
-   * The built export file of a version (the current one when omitted); see ExportFiles. `current`:
-   * the client asked for the current version and `requested` is what it resolved to a moment ago,
-   * so the build counts as the current version's (never refused) even if a write has moved the head
-   * since; otherwise a write landing between the two reads made the request a past version's.
+   * The built export file of a version (the current one when omitted); see ExportFiles. A caller
+   * that has resolved the version already (the route: `requested` and whether it was the current
+   * one) is taken at its word, not read again: the build then counts as the current version's
+   * (never refused) even if a write has moved the head since; a second read used to make such a
+   * request a past version's build, refused beyond the cap.
    */
   async file(requested?: number, current?: boolean) {
-    const resolved = await this.reader.resolve(requested);
-    return { version: resolved.version, ...(await this.files.file(resolved.version, current ?? resolved.current)) };
+    const resolved =
+      requested !== undefined && current !== undefined ? { version: requested, current } : await this.reader.resolve(requested);
+    return { version: resolved.version, ...(await this.files.file(resolved.version, resolved.current)) };
   }
 
   /**
