@@ -25,11 +25,12 @@ export class EventService {
     private readonly cursors: CursorCodec,
   ) {}
 
-  async events(query: EventsQuery) {
+  /** `head`: the current version as the request read it (`RegistryReader.resolve`). */
+  async events(query: EventsQuery, head?: number) {
     const { platform, kind, since, until } = query;
     const scope: CursorScope = { endpoint: 'GET /v1/events', filters: { platform, kind, since, until } };
     const cursor = this.cursors.decode(query.cursor, scope, z.int().min(1), query.version);
-    const version = await this.reader.resolveVersion(cursor?.v ?? query.version);
+    const version = await this.reader.resolveVersion(cursor?.v ?? query.version, head);
     if (query.platform && !(await this.reader.store.revisionAt(query.platform, version))) {
       throw notFound(`There is no platform "${query.platform}" at version ${version}.`);
     }

@@ -56,9 +56,9 @@ export class ExportService {
    * The registry's summary, from each platform's derived columns (never its document), read
    * INFO_SLICE platforms at a time with a yield between slices.
    */
-  async info() {
-    const version = await this.reader.currentVersion();
-    const [lastChange] = version > 0 ? await this.history.summaries({ limit: 1 }) : [];
+  async info(head?: number) {
+    const version = head ?? (await this.reader.currentVersion());
+    const [lastChange] = version > 0 ? await this.history.summaries({ limit: 1 }, version) : [];
     const today = todayUtc();
     const platforms = { total: 0, active: 0, retired: 0 };
     const counts = { settings: 0, regionRules: 0, events: 0, sources: 0 };

@@ -41,10 +41,11 @@ export class HistoryService {
     private readonly cursors: CursorCodec,
   ) {}
 
-  async history(slug: string, opts: { version?: number; limit: number; cursor?: string }) {
+  /** `head` here and below: the current version as the request read it (`RegistryReader.resolve`). */
+  async history(slug: string, opts: { version?: number; limit: number; cursor?: string }, head?: number) {
     const scope: CursorScope = { endpoint: `GET /v1/platforms/${slug}/history`, filters: {} };
     const cursor = this.cursors.decode(opts.cursor, scope, z.int().min(1), opts.version);
-    const version = await this.reader.resolveVersion(cursor?.v ?? opts.version);
+    const version = await this.reader.resolveVersion(cursor?.v ?? opts.version, head);
     if ((await this.reader.store.slugCreatedVersion(slug)) === undefined) throw notFound(`There is no platform "${slug}".`);
     const before = cursor?.k ?? Number.MAX_SAFE_INTEGER;
     const rows = await this.reader.store.history(slug, version, before, opts.limit + 1);
@@ -64,8 +65,9 @@ export class HistoryService {
     };
   }
 
-  async diff(slug: string, from: number, to: number) {
-    for (const v of [from, to]) await this.reader.resolveVersion(v);
+  async diff(slug: string, from: number, to: number, head?: number) {
+    const current = head ?? (await this.reader.currentVersion());
+    for (const v of [from, to]) await this.reader.resolveVersion(v, current);
     const created = await this.reader.store.slugCreatedVersion(slug);
     if (created === undefined || created > Math.max(from, to, 0)) {
       throw notFound(`There is no platform "${slug}" at version ${from} or ${to}.`);
@@ -93,9 +95,9 @@ export class HistoryService {
   }
 
   /** Change sets without their patches, newest first: the latest `limit`, or those touching `slug`. */
-  async summaries(opts: { limit: number; slug?: string }): Promise<ChangeSummary[]> {
+  async summaries(opts: { limit: number; slug?: string }, head?: number): Promise<ChangeSummary[]> {
     const store = this.reader.store;
-    const current = await store.currentVersion();
+    const current = head ?? (await store.currentVersion());
     const rows = opts.slug
       ? (await store.history(opts.slug, current, Number.MAX_SAFE_INTEGER, opts.limit)).map((h) => h.changeSet)
       : (await store.changesAfter(Math.max(0, current - opts.limit), current, opts.limit)).reverse();
@@ -115,9 +117,9 @@ export class HistoryService {
    * patches pass CHANGE_PAGE_BYTES (a change set that creates platforms carries whole documents), so
    * no page costs more than about that much to build, hold and send. `nextCursor` says where to go on.
    */
-  async changes(opts: { after: number; limit: number }) {
+  async changes(opts: { after: number; limit: number }, head?: number) {
     const store = this.reader.store;
-    const version = await store.currentVersion();
+    const version = head ?? (await store.currentVersion());
     const rows = await store.changesAfter(opts.after, version, opts.limit + 1);
     const candidates = rows.slice(0, opts.limit);
     // One query for the patches of the whole page, grouped by version.

@@ -84,8 +84,9 @@ export class PlatformService {
     private readonly cursors: CursorCodec,
   ) {}
 
-  async get(slug: string, scope: ReadScope): Promise<PlatformRecord> {
-    const version = await this.reader.resolveVersion(scope.version);
+  /** `head` here and below: the current version as the request read it (`RegistryReader.resolve`). */
+  async get(slug: string, scope: ReadScope, head?: number): Promise<PlatformRecord> {
+    const version = await this.reader.resolveVersion(scope.version, head);
     const rev = await this.reader.revisionOrThrow(slug, version);
     const recordedAt = (await this.reader.store.changeSet(rev.version))?.recordedAt ?? '';
     return platformRecord(this.reader.document(rev), { version: rev.version, recordedAt }, scope.at);
@@ -96,14 +97,14 @@ export class PlatformService {
     return (await this.reader.store.revisionAt(slug, version ?? (await this.reader.currentVersion())))?.version;
   }
 
-  async list(query: ListPlatformsQuery) {
+  async list(query: ListPlatformsQuery, head?: number) {
     const { category, status, q, region, device, defaultState, verifiedBefore, at: atParam } = query;
     const scope: CursorScope = {
       endpoint: 'GET /v1/platforms',
       filters: { category, status, q, region, device, defaultState, verifiedBefore, at: atParam },
     };
     const cursor = this.cursors.decode(query.cursor, scope, z.string().min(1), query.version);
-    const { version, current } = await this.reader.resolve(cursor?.v ?? query.version);
+    const { version, current } = await this.reader.resolve(cursor?.v ?? query.version, head);
     const window = current && query.defaultState === undefined ? LIST_WINDOW.indexOnly : LIST_WINDOW.rows;
     const at = query.at ?? todayUtc();
     // Filters are SQL on derived columns (defaultState, which depends on the region and day asked
@@ -159,8 +160,8 @@ export class PlatformService {
     };
   }
 
-  async optOut(slug: string, opts: { region?: string; device?: Device; at?: string; version?: number }) {
-    const version = await this.reader.resolveVersion(opts.version);
+  async optOut(slug: string, opts: { region?: string; device?: Device; at?: string; version?: number }, head?: number) {
+    const version = await this.reader.resolveVersion(opts.version, head);
     const rev = await this.reader.revisionOrThrow(slug, version);
     const doc = this.reader.document(rev);
     const at = opts.at ?? todayUtc();

@@ -35,11 +35,20 @@ export function problems(...statuses: number[]) {
 export const READ_ERRORS = [400, 404, 429, 503] as const;
 
 /**
- * A response-cache key: the request URL (which carries every parameter), the current registry
- * version (so a write never serves stale data) and today's date (the default `at`).
+ * The registry's current version for this request, read once (`RegistryReader.currentVersion`) and
+ * passed to the cache key and the service, so the request costs one head read, not one per step.
  */
-export async function cacheKey(request: FastifyRequest, services: Services): Promise<string> {
-  return `${request.url}|v${await services.reader.currentVersion()}|d${todayUtc()}`;
+export function headOf(services: Services): Promise<number> {
+  return services.reader.currentVersion();
+}
+
+/**
+ * A response-cache key: the request URL (which carries every parameter), the current registry
+ * version as the request read it (so a write never serves stale data) and today's date (the
+ * default `at`).
+ */
+export function cacheKey(request: FastifyRequest, head: number): string {
+  return `${request.url}|v${head}|d${todayUtc()}`;
 }
 
 export function isPinned(query: { version?: number }): boolean {

@@ -5,7 +5,7 @@ import { notFound } from '../../errors.js';
 import { SlugParams } from '../../schemas/queries.js';
 import type { ChangeSummary } from '../../services/history-service.js';
 import { renderAtom } from './atom.js';
-import { cacheKey, problems } from './common.js';
+import { cacheKey, headOf, problems } from './common.js';
 
 const ATOM = 'application/atom+xml; charset=utf-8';
 const FEED_SIZE = 50;
@@ -16,10 +16,11 @@ async function sendAtom(
   reply: FastifyReply,
   title: string,
   path: string,
+  head: number,
   entries: () => Promise<ChangeSummary[]>,
 ) {
   const base = request.server.config.PUBLIC_URL;
-  return reply.sendCached(`atom|${await cacheKey(request, request.server.services)}`, false, ATOM, async () =>
+  return reply.sendCached(`atom|${cacheKey(request, head)}`, false, ATOM, async () =>
     renderAtom({ self: `${base}${path}`, alternate: `${base}/v1/changes`, title, base, entries: await entries() }),
   );
 }
@@ -54,8 +55,12 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: AtomResponse, ...problems(429, 503) },
       },
     },
-    async (request, reply) =>
-      sendAtom(request, reply, 'AI-training opt-out registry: changes', '/v1/changes.atom', () => history.summaries({ limit: FEED_SIZE })),
+    async (request, reply) => {
+      const head = await headOf(app.services);
+      return sendAtom(request, reply, 'AI-training opt-out registry: changes', '/v1/changes.atom', head, () =>
+        history.summaries({ limit: FEED_SIZE }, head),
+      );
+    },
   );
 
   app.get(
@@ -72,10 +77,11 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { slug } = request.params;
+      const head = await headOf(app.services);
       // 404 before rendering, so an unknown slug is never cached.
-      if ((await platforms.revisionVersion(slug)) === undefined) throw notFound(`There is no platform "${slug}".`);
-      return sendAtom(request, reply, `AI-training opt-out registry: ${slug}`, `/v1/platforms/${slug}/changes.atom`, () =>
-        history.summaries({ limit: FEED_SIZE, slug }),
+      if ((await platforms.revisionVersion(slug, head)) === undefined) throw notFound(`There is no platform "${slug}".`);
+      return sendAtom(request, reply, `AI-training opt-out registry: ${slug}`, `/v1/platforms/${slug}/changes.atom`, head, () =>
+        history.summaries({ limit: FEED_SIZE, slug }, head),
       );
     },
   );

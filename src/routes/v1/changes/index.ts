@@ -4,7 +4,7 @@ import { ChangeParams, ChangesQuery } from '../../../schemas/queries.js';
 import { ChangeList } from '../../../schemas/responses.js';
 import { changeFeedStart } from '../../../services/cursor.js';
 import { changeEtag } from '../../../services/history-service.js';
-import { cacheKey, problems, READ_ERRORS } from '../common.js';
+import { cacheKey, headOf, problems, READ_ERRORS } from '../common.js';
 
 const tags = ['Changes'];
 
@@ -24,10 +24,12 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: ChangeList, ...problems(...READ_ERRORS) },
       },
     },
-    async (request, reply) =>
-      reply.sendCachedJson(await cacheKey(request, app.services), false, () =>
-        app.services.history.changes({ after: changeFeedStart(request.query), limit: request.query.limit }),
-      ),
+    async (request, reply) => {
+      const head = await headOf(app.services);
+      return reply.sendCachedJson(cacheKey(request, head), false, () =>
+        app.services.history.changes({ after: changeFeedStart(request.query), limit: request.query.limit }, head),
+      );
+    },
   );
 
   app.get(

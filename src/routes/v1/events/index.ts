@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EventsQuery } from '../../../schemas/queries.js';
 import { EventList } from '../../../schemas/responses.js';
-import { cacheKey, isPinned, problems, READ_ERRORS } from '../common.js';
+import { cacheKey, headOf, isPinned, problems, READ_ERRORS } from '../common.js';
 
 export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -16,7 +16,9 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: EventList, ...problems(...READ_ERRORS) },
       },
     },
-    async (request, reply) =>
-      reply.sendCachedJson(await cacheKey(request, app.services), isPinned(request.query), () => app.services.events.events(request.query)),
+    async (request, reply) => {
+      const head = await headOf(app.services);
+      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query), () => app.services.events.events(request.query, head));
+    },
   );
 };

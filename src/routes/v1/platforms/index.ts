@@ -3,7 +3,7 @@ import { PlatformRecord } from '../../../schemas/platform.js';
 import { DiffQuery, HistoryQuery, OptOutQuery, PlatformListQuery, PlatformQuery, SlugParams } from '../../../schemas/queries.js';
 import { HistoryList, OptOutAnswer, PlatformDiff, PlatformList } from '../../../schemas/responses.js';
 import { platformEtag } from '../../../services/platform-service.js';
-import { cacheKey, isPinned, problems, READ_ERRORS } from '../common.js';
+import { cacheKey, headOf, isPinned, problems, READ_ERRORS } from '../common.js';
 
 const tags = ['Platforms'];
 
@@ -23,10 +23,12 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: PlatformList, ...problems(...READ_ERRORS) },
       },
     },
-    async (request, reply) =>
-      reply.sendCachedJson(await cacheKey(request, app.services), isPinned(request.query) && request.query.at !== undefined, () =>
-        platforms.list(request.query),
-      ),
+    async (request, reply) => {
+      const head = await headOf(app.services);
+      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query) && request.query.at !== undefined, () =>
+        platforms.list(request.query, head),
+      );
+    },
   );
 
   app.get(
@@ -43,13 +45,15 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: PlatformRecord, ...problems(...READ_ERRORS) },
       },
     },
-    async (request, reply) =>
-      reply.sendCachedJson(
-        await cacheKey(request, app.services),
+    async (request, reply) => {
+      const head = await headOf(app.services);
+      return reply.sendCachedJson(
+        cacheKey(request, head),
         isPinned(request.query),
-        () => platforms.get(request.params.slug, request.query),
+        () => platforms.get(request.params.slug, request.query, head),
         { etag: (record) => platformEtag(record.slug, record.revision.version, record.at) },
-      ),
+      );
+    },
   );
 
   app.get(
@@ -66,10 +70,12 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: OptOutAnswer, ...problems(...READ_ERRORS) },
       },
     },
-    async (request, reply) =>
-      reply.sendCachedJson(await cacheKey(request, app.services), isPinned(request.query) && request.query.at !== undefined, () =>
-        platforms.optOut(request.params.slug, request.query),
-      ),
+    async (request, reply) => {
+      const head = await headOf(app.services);
+      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query) && request.query.at !== undefined, () =>
+        platforms.optOut(request.params.slug, request.query, head),
+      );
+    },
   );
 
   app.get(
@@ -85,10 +91,12 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: HistoryList, ...problems(...READ_ERRORS) },
       },
     },
-    async (request, reply) =>
-      reply.sendCachedJson(await cacheKey(request, app.services), isPinned(request.query), () =>
-        history.history(request.params.slug, request.query),
-      ),
+    async (request, reply) => {
+      const head = await headOf(app.services);
+      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query), () =>
+        history.history(request.params.slug, request.query, head),
+      );
+    },
   );
 
   app.get(
@@ -106,9 +114,11 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: PlatformDiff, ...problems(...READ_ERRORS) },
       },
     },
-    async (request, reply) =>
-      reply.sendCachedJson(await cacheKey(request, app.services), true, () =>
-        history.diff(request.params.slug, request.query.from, request.query.to),
-      ),
+    async (request, reply) => {
+      const head = await headOf(app.services);
+      return reply.sendCachedJson(cacheKey(request, head), true, () =>
+        history.diff(request.params.slug, request.query.from, request.query.to, head),
+      );
+    },
   );
 };

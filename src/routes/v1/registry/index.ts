@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { RegistryInfo } from '../../../schemas/responses.js';
-import { cacheKey, problems } from '../common.js';
+import { cacheKey, headOf, problems } from '../common.js';
 
 export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -16,6 +16,9 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: RegistryInfo, ...problems(429, 503) },
       },
     },
-    async (request, reply) => reply.sendCachedJson(await cacheKey(request, app.services), false, () => app.services.exports.info()),
+    async (request, reply) => {
+      const head = await headOf(app.services);
+      return reply.sendCachedJson(cacheKey(request, head), false, () => app.services.exports.info(head));
+    },
   );
 };
