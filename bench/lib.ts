@@ -155,10 +155,13 @@ export function build(): number {
 /**
  * As `npm run start:built` starts it: glibc limited to 2 malloc arenas (its default is 8 per core, and
  * libuv's thread-pool threads, where zlib and brotli run, each grew their own; 2 ended a 10 000-revision
- * noisy-neighbour run at 186–189 MB RSS instead of 206–211 MB).
+ * noisy-neighbour run at 186–189 MB RSS instead of 206–211 MB), and V8's young generation capped at
+ * two 8 MiB semi-spaces instead of 16 (a V8 flag, so it must be given on the command line: `npm run
+ * soak` peaked at 176.7–179.0 MiB with it, 206.6 MiB without, reads the same).
  */
 export const SERVER_ENV = { MALLOC_ARENA_MAX: '2' };
-export const SERVER_COMMAND = 'MALLOC_ARENA_MAX=2 node dist/src/server.js';
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8'];
+export const SERVER_COMMAND = `MALLOC_ARENA_MAX=2 node ${SERVER_NODE_FLAGS.join(' ')} dist/src/server.js`;
 
 export interface RegistryServer {
   proc: Managed;
@@ -189,7 +192,7 @@ export async function startRegistry(
     RATE_LIMIT_MAX: '0',
     ...extraEnv,
   };
-  const args = ['dist/src/server.js'];
+  const args = [...SERVER_NODE_FLAGS, 'dist/src/server.js'];
   if (options.loopStatsFile) {
     env.LOOP_STATS_FILE = options.loopStatsFile;
     args.unshift('--import', join(ROOT, 'bench', 'loop-monitor.mjs'));
