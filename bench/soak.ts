@@ -7,7 +7,7 @@ import { KeyService } from '../src/services/key-service.js';
 import { build, envNumber, memoryOf, round, startRegistry, summarize, tempDir, writeResults } from './lib.js';
 
 /**
- * Soak: SOAK_SECONDS (default 30) of mixed load against the built server (`node dist/src/server.js`,
+ * Soak: SOAK_SECONDS (default 30) of mixed load against the built server (as `npm run start:built` starts it,
  * rate limits off): autocannon readers on every kind of read endpoint while a writer records an
  * admin merge patch every ~20 ms. Reports errors (the run fails unless there are none), latencies,
  * and the server's RSS sampled every second (/proc), and writes the figures to
