@@ -73,7 +73,9 @@ describe('Atom feeds', () => {
       payload: { owner: 'X\u0007Corp' },
     });
     expect(expectProblem(field, 422).errors?.map((e) => e.field)).toEqual(['body.owner']);
-    expect(await app.store.rowCounts()).toEqual({ ...before, auditLog: (await app.store.rowCounts()).auditLog });
+    // Nothing stored but audit entries (read once: the audit log is flushed on its own schedule, so
+    // two reads of it may differ).
+    expect({ ...(await app.store.rowCounts()), auditLog: 0 }).toEqual({ ...before, auditLog: 0 });
 
     // Hostile but legal messages are stored and come back intact.
     const hostile = ['a & b < c > d " \' ]]> <![CDATA[ x ]]>', '&amp; &#0; &#x1B; &lt;', 'tab\tnew\nline\r', '💥 עברית \u202e \ufffd'];

@@ -44,8 +44,8 @@ export class RegistryReader {
    * PostgreSQL's is a round trip.
    *
    * A request reads the head once and passes it on (`resolve`'s `head`): a second shared read would
-   * cost it another turn of the loop, which under writes is what made reads slow when requests read
-   * the head twice.
+   * cost it another turn of the loop. Requests of a turn resume together, so the response cache
+   * builds a body once for all of them (see `cachingPlugin`).
    */
   currentVersion(): Promise<number> {
     this.nextHead ??= new Promise<number>((resolve, reject) => {
