@@ -117,12 +117,16 @@ describe.skipIf(!NGINX)('several instances behind nginx on one PostgreSQL databa
     // 2. A write acknowledged by A is readable at its version through B at once (no 404 window).
     for (let i = 0; i < 5; i++) {
       const etag = (await json(`${a!.url}/v1/platforms/linkedin`)).etag!;
+      // B answers (and caches) the current record before the write…
+      expect((await json(`${b!.url}/v1/platforms/linkedin`)).status).toBe(200);
       const written = await patch(a!.url, etag, `Read-your-writes check ${i} through instance A.`);
       expect(written.status).toBe(201);
       const version = written.body.version as number;
       const atB = await json(`${b!.url}/v1/platforms/linkedin?version=${version}`);
       expect(atB.status, `version ${version} through B`).toBe(200);
       expect(atB.body.summary).toBe(`Read-your-writes check ${i} through instance A.`);
+      // …and its current record right after A acknowledged the write is the new one.
+      expect((await json(`${b!.url}/v1/platforms/linkedin`)).body.summary).toBe(`Read-your-writes check ${i} through instance A.`);
       // And a stale ETag is refused by the other instance.
       expect((await patch(b!.url, etag, 'stale')).status).toBe(412);
     }

@@ -52,6 +52,9 @@ describe('two server processes on one database', () => {
       const pinned = await read(b, `/v1/platforms/linkedin?version=${version}`);
       expect(pinned.status, pinned.text).toBe(200);
       expect(PlatformRecord.parse(JSON.parse(pinned.text)).name).toBe('LinkedIn A');
+      // …and its current record, though B cached the one it answered before the write.
+      const current = await read(b, '/v1/platforms/linkedin');
+      expect(PlatformRecord.parse(JSON.parse(current.text)).name).toBe('LinkedIn A');
       const stale = await patch(b, key, seen.etag, 'LinkedIn B');
       expect(stale.status).toBe(412);
       expect(stale.body.code).toBe('precondition-failed');
