@@ -244,7 +244,7 @@ export function memoryOf(pid: number | undefined): { rss: number; peak: number }
  * CPU seconds used by a process so far (Linux /proc, USER_HZ = 100), or 0 when unreadable; with
  * `reaped`, plus that of its children that have exited (a server started and stopped meanwhile).
  */
-function cpuSecondsOf(pid: number, reaped = false): number {
+export function cpuSecondsOf(pid: number, reaped = false): number {
   try {
     // The command name in parentheses may contain spaces; the fields after it are fixed.
     const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []).map(Number);

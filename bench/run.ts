@@ -4,6 +4,7 @@ import autocannon from 'autocannon';
 import { benchDatabase, ENGINE } from './engine.js';
 import {
   build,
+  cpuSecondsOf,
   environment,
   envNumber,
   fmtInt,
@@ -56,32 +57,60 @@ const PAIR_DURATION = envNumber('BENCH_PAIR_DURATION', QUICK ? 0.5 : 2);
 
 interface PairedRatio {
   logging: string;
-  pairs: { registry: number; bare: number; ratio: number }[];
+  /** Each half's rate (req/s) and its server's CPU time per response (µs). */
+  pairs: { registry: number; bare: number; ratio: number; registryCpuUs: number; bareCpuUs: number }[];
   medianRatio: number;
+  /**
+   * For information: the servers' CPU time per response (median over the pairs), and the median of
+   * the pairs' registry ÷ bare. On this 2-core machine autocannon shares the CPU with the server, so
+   * the throughput ratio also measures the client; CPU per response is the server's own cost.
+   */
+  cpu: { registryUs: number; bareUs: number; medianRatio: number };
+}
+
+interface PairedServer {
+  baseUrl: string;
+  pid: number | undefined;
 }
 
 /** Platform GET throughput of `registry` ÷ `bare`, measured in interleaved pairs; the median ratio. */
-async function pairedRatio(logging: string, registryUrl: string, bareUrl: string): Promise<PairedRatio> {
-  const rate = async (baseUrl: string, duration: number) => {
+async function pairedRatio(logging: string, registry: PairedServer, bare: PairedServer): Promise<PairedRatio> {
+  const rate = async ({ baseUrl, pid }: PairedServer, duration: number) => {
+    const cpu0 = pid === undefined ? Number.NaN : cpuSecondsOf(pid);
     const r = await autocannon({ url: `${baseUrl}${PLATFORM}`, connections: CONNECTIONS, duration, timeout: 10 });
+    const cpu = pid === undefined ? Number.NaN : cpuSecondsOf(pid) - cpu0;
     if (r.errors + r.timeouts + r.non2xx > 0) throw new Error(`${baseUrl}${PLATFORM}: ${r.errors} errors, ${r.non2xx} non-2xx under load`);
-    return r.requests.total / r.duration;
+    return { rate: r.requests.total / r.duration, cpuUs: (cpu * 1e6) / Math.max(1, r.requests.total) };
   };
-  await rate(registryUrl, Math.min(WARMUP, 1));
-  await rate(bareUrl, Math.min(WARMUP, 1));
+  await rate(registry, Math.min(WARMUP, 1));
+  await rate(bare, Math.min(WARMUP, 1));
   const pairs: PairedRatio['pairs'] = [];
   for (let i = 0; i < PAIRS; i++) {
     // Alternate which goes first, so neither always gets the first (or second) half of a drift.
     const registryFirst = i % 2 === 0;
-    const first = await rate(registryFirst ? registryUrl : bareUrl, PAIR_DURATION);
-    const second = await rate(registryFirst ? bareUrl : registryUrl, PAIR_DURATION);
-    const registry = registryFirst ? first : second;
-    const bare = registryFirst ? second : first;
-    pairs.push({ registry: round(registry, 1), bare: round(bare, 1), ratio: round(registry / bare, 3) });
+    const first = await rate(registryFirst ? registry : bare, PAIR_DURATION);
+    const second = await rate(registryFirst ? bare : registry, PAIR_DURATION);
+    const r = registryFirst ? first : second;
+    const b = registryFirst ? second : first;
+    pairs.push({
+      registry: round(r.rate, 1),
+      bare: round(b.rate, 1),
+      ratio: round(r.rate / b.rate, 3),
+      registryCpuUs: round(r.cpuUs, 1),
+      bareCpuUs: round(b.cpuUs, 1),
+    });
   }
   const medianRatio = round(summarize(pairs.map((p) => p.ratio)).p50, 3);
+  const cpu = {
+    registryUs: round(summarize(pairs.map((p) => p.registryCpuUs)).p50, 1),
+    bareUs: round(summarize(pairs.map((p) => p.bareCpuUs)).p50, 1),
+    medianRatio: round(summarize(pairs.map((p) => p.registryCpuUs / p.bareCpuUs)).p50, 2),
+  };
   console.log(`  ${logging}: ${pairs.map((p) => p.ratio.toFixed(2)).join(', ')} → median ${medianRatio.toFixed(2)}×`);
-  return { logging, pairs, medianRatio };
+  console.log(
+    `    server CPU per response (for information): registry ${cpu.registryUs} µs, bare ${cpu.bareUs} µs (registry ÷ bare ${cpu.medianRatio.toFixed(2)}×)`,
+  );
+  return { logging, pairs, medianRatio, cpu };
 }
 
 const PLATFORM = '/v1/platforms/linkedin';
@@ -320,6 +349,7 @@ runMain(async () => {
   // the registry's default logging (info: a line per request and per response, to /dev/null as a
   // log file would take them) against bare fastify logging at the same level.
   console.log(`\nplatform GET ÷ bare fastify, ${PAIRS} interleaved pairs of ${PAIR_DURATION} s:`);
+  const pairedServer = (server: { baseUrl: string; proc: Managed }): PairedServer => ({ baseUrl: server.baseUrl, pid: pid(server.proc) });
   const startBare = (level: string, withHeaders = false) =>
     startBaseline(
       (port) =>
@@ -335,17 +365,21 @@ runMain(async () => {
     );
   const paired: PairedRatio[] = [];
   const bareWarn = await startBare('warn');
-  paired.push(await pairedRatio('LOG_LEVEL=warn on both', registry.baseUrl, bareWarn.baseUrl));
+  paired.push(await pairedRatio('LOG_LEVEL=warn on both', pairedServer(registry), pairedServer(bareWarn)));
   await bareWarn.proc.stop();
   // Not a target: the same comparison against a bare server that also sends the registry's 20 or so
   // headers (security, CORS, caching), which the API's contract requires; it tells how much of the
   // gap is those headers (writing them, and the client parsing them) and how much the server's own work.
   const bareHeaders = await startBare('warn', true);
-  const withHeaders = await pairedRatio('LOG_LEVEL=warn, bare sending the registry’s headers too', registry.baseUrl, bareHeaders.baseUrl);
+  const withHeaders = await pairedRatio(
+    'LOG_LEVEL=warn, bare sending the registry’s headers too',
+    pairedServer(registry),
+    pairedServer(bareHeaders),
+  );
   await Promise.all([registry.proc.stop(), bareHeaders.proc.stop()]);
   const registryInfo = await startRegistry(registryDatabase, { ...database.env, LOG_LEVEL: 'info' }, { stdout: 'ignore' });
   const bareInfo = await startBare('info');
-  paired.push(await pairedRatio('default logging (info) on both', registryInfo.baseUrl, bareInfo.baseUrl));
+  paired.push(await pairedRatio('default logging (info) on both', pairedServer(registryInfo), pairedServer(bareInfo)));
   await Promise.all([registryInfo.proc.stop(), bareInfo.proc.stop()]);
 
   const results = tallies.map((t) => t.result());
@@ -397,6 +431,12 @@ runMain(async () => {
       measured: `${withHeaders.medianRatio.toFixed(2)}× (${withHeaders.pairs.length} pairs)`,
       met: null,
     },
+    ...paired.map((p) => ({
+      target: `server CPU per platform GET, registry ÷ bare, ${p.logging} (for information)`,
+      goal: '—',
+      measured: `${p.cpu.medianRatio.toFixed(2)}× (${p.cpu.registryUs} ÷ ${p.cpu.bareUs} µs)`,
+      met: null,
+    })),
   ];
   printTargets(targets);
 

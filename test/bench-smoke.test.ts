@@ -62,6 +62,14 @@ describe('benchmarks (quick smoke run)', () => {
       expect(row.requests, row.name).toBeGreaterThan(0);
       expect(Object.keys(row)).toEqual(expect.arrayContaining(['reqPerSec', 'ratioToBare', 'latencyMs', 'errors', 'non2xx3xx']));
     }
+    // The interleaved pairs also report each server's CPU time per response (read from /proc).
+    const paired = result.paired as { medianRatio: number; cpu: { registryUs: number; bareUs: number } }[];
+    expect(paired).toHaveLength(2);
+    for (const p of paired) {
+      expect(p.medianRatio).toBeGreaterThan(0);
+      expect(p.cpu.registryUs).toBeGreaterThan(0);
+      expect(p.cpu.bareUs).toBeGreaterThan(0);
+    }
     expect(readdirSync(resultsDir)).toContain('latest.json');
   });
 
