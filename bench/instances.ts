@@ -10,6 +10,7 @@ import {
   freePort,
   getExpect,
   HOST,
+  interleaved,
   printTable,
   QUICK,
   round,
@@ -104,21 +105,19 @@ runMain(async () => {
   await rate(lb.urls.two!, 1);
   await waitForQuiet();
   const meter = foreignLoad([a!.proc.child.pid, b!.proc.child.pid, lb.proc.child.pid]);
-  const pairs: { one: number; two: number; ratio: number; p99One: number; p99Two: number }[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    const oneFirst = i % 2 === 0;
-    const first = await rate(oneFirst ? lb.urls.one! : lb.urls.two!, PAIR_DURATION);
-    const second = await rate(oneFirst ? lb.urls.two! : lb.urls.one!, PAIR_DURATION);
-    const one = oneFirst ? first : second;
-    const two = oneFirst ? second : first;
-    pairs.push({
-      one: round(one.perSecond, 1),
-      two: round(two.perSecond, 1),
-      ratio: round(two.perSecond / one.perSecond, 3),
-      p99One: one.p99,
-      p99Two: two.p99,
-    });
-  }
+  const pairs = (
+    await interleaved(
+      PAIRS,
+      () => rate(lb.urls.one!, PAIR_DURATION),
+      () => rate(lb.urls.two!, PAIR_DURATION),
+    )
+  ).map(({ a: one, b: two }) => ({
+    one: round(one.perSecond, 1),
+    two: round(two.perSecond, 1),
+    ratio: round(two.perSecond / one.perSecond, 3),
+    p99One: one.p99,
+    p99Two: two.p99,
+  }));
   const otherCores = meter.stop();
   const medianRatio = round(summarize(pairs.map((p) => p.ratio)).p50, 3);
   printTable(

@@ -310,6 +310,21 @@ export async function waitForQuiet(): Promise<void> {
   else console.log(`warning: other tenants still used ${last.toFixed(2)} cores after ${waited} s; measuring anyway`);
 }
 
+/**
+ * Measures `a` and `b` in `pairs` interleaved pairs (a, b, b, a, a, b…): which goes first alternates,
+ * so neither always gets the first (or second) half of a drift in the machine's speed.
+ */
+export async function interleaved<T>(pairs: number, a: () => Promise<T>, b: () => Promise<T>): Promise<{ a: T; b: T }[]> {
+  const measured: { a: T; b: T }[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const aFirst = i % 2 === 0;
+    const first = await (aFirst ? a : b)();
+    const second = await (aFirst ? b : a)();
+    measured.push(aFirst ? { a: first, b: second } : { a: second, b: first });
+  }
+  return measured;
+}
+
 /** Other tenants' load above which a measurement is taken again. */
 export const NOISY_CORES = 0.3;
 

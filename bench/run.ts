@@ -12,6 +12,7 @@ import {
   freePort,
   getExpect,
   HOST,
+  interleaved,
   type Managed,
   measureQuietly,
   memoryOf,
@@ -84,22 +85,19 @@ async function pairedRatio(logging: string, registry: PairedServer, bare: Paired
   };
   await rate(registry, Math.min(WARMUP, 1));
   await rate(bare, Math.min(WARMUP, 1));
-  const pairs: PairedRatio['pairs'] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    // Alternate which goes first, so neither always gets the first (or second) half of a drift.
-    const registryFirst = i % 2 === 0;
-    const first = await rate(registryFirst ? registry : bare, PAIR_DURATION);
-    const second = await rate(registryFirst ? bare : registry, PAIR_DURATION);
-    const r = registryFirst ? first : second;
-    const b = registryFirst ? second : first;
-    pairs.push({
-      registry: round(r.rate, 1),
-      bare: round(b.rate, 1),
-      ratio: round(r.rate / b.rate, 3),
-      registryCpuUs: round(r.cpuUs, 1),
-      bareCpuUs: round(b.cpuUs, 1),
-    });
-  }
+  const pairs: PairedRatio['pairs'] = (
+    await interleaved(
+      PAIRS,
+      () => rate(registry, PAIR_DURATION),
+      () => rate(bare, PAIR_DURATION),
+    )
+  ).map(({ a: r, b }) => ({
+    registry: round(r.rate, 1),
+    bare: round(b.rate, 1),
+    ratio: round(r.rate / b.rate, 3),
+    registryCpuUs: round(r.cpuUs, 1),
+    bareCpuUs: round(b.cpuUs, 1),
+  }));
   const medianRatio = round(summarize(pairs.map((p) => p.ratio)).p50, 3);
   const cpu = {
     registryUs: round(summarize(pairs.map((p) => p.registryCpuUs)).p50, 1),
