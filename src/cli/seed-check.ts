@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { eventDate } from '../domain/effective.js';
 import { evidenceSummary } from '../domain/evidence.js';
-import { Devices } from '../schemas/common.js';
+import { Devices, PrimarySourceKinds } from '../schemas/common.js';
 import { readSeedFiles } from '../seed/files.js';
 
 /**
@@ -26,6 +26,14 @@ for (const f of files) {
   const d = f.document;
   const devices = new Set(d.settings.flatMap((s) => s.paths.map((p) => p.device)));
   const evidence = evidenceSummary(d);
+  const primarySources = d.sources.filter((s) => PrimarySourceKinds.includes(s.kind)).length;
+  const accountTypes = new Set(
+    d.settings
+      .flatMap((s) => [...(s.accountTypes ?? []), ...s.defaults.flatMap((p) => p.accountTypes ?? [])])
+      .concat(d.regionRules.flatMap((r) => r.accountTypes ?? [])),
+  );
+  const exceptions = d.settings.reduce((n, s) => n + (s.exceptions?.length ?? 0), 0);
+  const langs = new Set(d.settings.flatMap((s) => s.translations?.map((t) => t.lang) ?? []));
   const newest = (dates: (string | null)[]) =>
     dates
       .filter((x): x is string => x !== null)
@@ -38,10 +46,15 @@ for (const f of files) {
     String(d.regionRules.length),
     String(d.events.length),
     String(d.sources.length),
+    String(primarySources),
+    `${Math.round((100 * primarySources) / d.sources.length)}%`,
     String(evidence.facts),
     String(evidence.primary),
     String(evidence.secondary),
     String(evidence.unconfirmed),
+    String(exceptions),
+    accountTypes.size ? [...accountTypes].sort().join(',') : 'all',
+    langs.size ? [...langs].sort().join(',') : '—',
     newest(d.sources.map((s) => s.publishedDate)),
     newest(d.events.map((e) => eventDate(e))),
     d.lastVerified,
@@ -54,10 +67,15 @@ const header = [
   'region rules',
   'events',
   'sources',
+  'primary sources',
+  'primary %',
   'facts',
   'primary',
   'press only',
   'unconfirmed',
+  'exceptions',
+  'account types named',
+  'languages',
   'newest source',
   'newest event',
   'last verified',
@@ -70,7 +88,10 @@ for (const r of rows) console.log(line(r));
 const total = (i: number) => rows.reduce((n, r) => n + Number(r[i]), 0);
 console.log(
   `\n${rows.length} valid platform files, ${failed} invalid; ${total(1)} settings, ${total(3)} region rules, ${total(4)} events, ` +
-    `${total(5)} sources; ${total(6)} facts: ${total(7)} with a primary source, ${total(8)} on press only, ${total(9)} unconfirmed.`,
+    `${total(5)} sources (${total(6)} primary, ${Math.round((100 * total(6)) / Math.max(1, total(5)))}%); ` +
+    `${total(8)} facts: ${total(9)} with a primary source, ${total(10)} on press only, ${total(11)} unconfirmed; ` +
+    `${total(12)} opt-out exceptions; ${rows.filter((r) => r[13] !== 'all').length} platforms name account types; ` +
+    `${rows.filter((r) => r[14] !== '—').length} platforms have localised steps.`,
 );
 console.log('devices: w = web, i = ios, a = android, m = mobile_web, d = desktop_app');
 process.exitCode = failed > 0 ? 1 : 0;

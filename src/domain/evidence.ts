@@ -33,9 +33,12 @@ export function weakestEvidence(levels: Iterable<Evidence>): Evidence {
   return weakest;
 }
 
-/** Every fact of a document that carries its own evidence: default periods, paths, region rules, events. */
+/**
+ * Every fact of a document that carries its own evidence: default periods, paths, opt-out exceptions,
+ * region rules, events.
+ */
 export function factsOf(doc: PlatformDocument): Fact[] {
-  return [...doc.settings.flatMap((s) => [...s.defaults, ...s.paths]), ...doc.regionRules, ...doc.events];
+  return [...doc.settings.flatMap((s) => [...s.defaults, ...s.paths, ...(s.exceptions ?? [])]), ...doc.regionRules, ...doc.events];
 }
 
 export interface EvidenceSummary {
@@ -61,7 +64,12 @@ export function withEvidence(doc: PlatformDocument): PlatformDocument {
   const mark = <T extends Fact>(fact: T): T & { evidence: Evidence } => ({ ...fact, evidence: evidenceOf(fact, byId) });
   return {
     ...doc,
-    settings: doc.settings.map((s) => ({ ...s, defaults: s.defaults.map(mark), paths: s.paths.map(mark) })),
+    settings: doc.settings.map((s) => ({
+      ...s,
+      defaults: s.defaults.map(mark),
+      paths: s.paths.map(mark),
+      ...(s.exceptions && { exceptions: s.exceptions.map(mark) }),
+    })),
     regionRules: doc.regionRules.map(mark),
     events: doc.events.map(mark),
   };
@@ -72,7 +80,12 @@ export function withoutEvidence(doc: PlatformDocument): PlatformDocument {
   const strip = <T extends { evidence?: unknown }>({ evidence: _e, ...fact }: T) => fact as Omit<T, 'evidence'>;
   return {
     ...doc,
-    settings: doc.settings.map((s) => ({ ...s, defaults: s.defaults.map(strip), paths: s.paths.map(strip) })),
+    settings: doc.settings.map((s) => ({
+      ...s,
+      defaults: s.defaults.map(strip),
+      paths: s.paths.map(strip),
+      ...(s.exceptions && { exceptions: s.exceptions.map(strip) }),
+    })),
     regionRules: doc.regionRules.map(strip),
     events: doc.events.map(strip),
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNT_TYPE_CODES } from '../domain/account-types.js';
 
 /**
  * Messages in the API's own words for the issues zod words generically ("Invalid input: expected
@@ -114,6 +115,14 @@ export const Categories = [
   'audio',
   'developer',
   'cloud-storage',
+  'shopping',
+  'dating',
+  'browser',
+  'email',
+  'gaming',
+  'fitness',
+  'device',
+  'marketing',
   'other',
 ] as const;
 export const Category = z.enum(Categories).meta({ id: 'Category', description: 'What kind of platform this is.' });
@@ -141,19 +150,77 @@ export const DataCategory = z.enum(DataCategories).meta({
 
 export const Purposes = [
   'train_own_generative_models',
+  'train_group_generative_models',
   'train_own_models',
+  'product_improvement',
   'share_with_affiliates',
   'license_to_third_parties',
   'third_party_crawling',
-  'product_improvement',
+  'third_party_processing',
 ] as const;
 export const Purpose = z.enum(Purposes).meta({
   id: 'Purpose',
   description:
-    'What the data is used for: training the platform’s own generative models, training other (non-generative) models, ' +
-    'sharing with affiliates or partners for their AI, licensing to third parties, allowing third-party AI crawlers, ' +
-    'or general product improvement that includes model training.',
+    'What the data is used for. Own training, which decides the headline `trainingByDefault`: ' +
+    '`train_own_generative_models` (the platform trains its own generative models), `train_group_generative_models` ' +
+    '(companies of its corporate group train theirs), and, only on a platform with neither, `train_own_models` (other models: ' +
+    'ranking, recommendations, safety) and `product_improvement` (general improvement that includes model training). ' +
+    'Uses by others, shown as their own items and never deciding the headline: `share_with_affiliates` (shared within the ' +
+    'corporate group without being trained on under this setting), `license_to_third_parties` (licensed or sold to companies ' +
+    'outside the group for their AI), `third_party_crawling` (third-party AI crawlers allowed to collect it), ' +
+    '`third_party_processing` (what a third party the person chooses to send data to, such as a third-party bot or an app ' +
+    'integration, does with it).',
 });
+export type Purpose = z.infer<typeof Purpose>;
+
+export const AccountTypes = ACCOUNT_TYPE_CODES;
+export const AccountType = z.enum(ACCOUNT_TYPE_CODES).meta({
+  id: 'AccountType',
+  description:
+    'The kind of account a person uses (`GET /v1/account-types` describes each): `personal` (their own, free or paid), ' +
+    '`education` (from a school or university, or an education plan), `business` (a team or business plan run by an ' +
+    'organisation), `enterprise` (an enterprise agreement), `government` (a government body or plan).',
+});
+export type AccountType = z.infer<typeof AccountType>;
+
+export const ControlledBy = z.enum(['user', 'admin']).meta({
+  id: 'ControlledBy',
+  description:
+    'Who can change a setting: `user`, the person themself; `admin`, only the administrator of the organisation that ' +
+    'provides the account (a member, employee or student cannot change it).',
+});
+export type ControlledBy = z.infer<typeof ControlledBy>;
+
+export const ExceptionActions = [
+  'rated_response',
+  'sent_feedback',
+  'shared_publicly',
+  'flagged_for_safety',
+  'collected_before_opt_out',
+  'joined_programme',
+  'other',
+] as const;
+export const ExceptionAction = z.enum(ExceptionActions).meta({
+  id: 'ExceptionAction',
+  description:
+    'What makes data count for training although the person opted out: `rated_response` (they rated a reply, e.g. thumbs ' +
+    'up or down), `sent_feedback` (they sent feedback or a bug report), `shared_publicly` (they shared or published the ' +
+    'content, e.g. a public chat link), `flagged_for_safety` (the content was flagged for safety or abuse review), ' +
+    '`collected_before_opt_out` (it was used before they opted out), `joined_programme` (they joined a programme such as ' +
+    'a beta or research panel), `other`.',
+});
+export type ExceptionAction = z.infer<typeof ExceptionAction>;
+
+/**
+ * A BCP 47 language tag as localised labels are kept: a language with an optional region or script
+ * (`de`, `pt-BR`, `zh-Hant`), in its canonical case. Only what the registry holds needs to be
+ * parsed here; requests are matched against these tags by `domain/languages.ts`.
+ */
+export const LanguageTag = z
+  .string()
+  .regex(/^[a-z]{2,3}(?:-(?:[A-Z]{2}|[A-Z][a-z]{3}))?$/, 'must be a BCP 47 language tag such as "de", "fr" or "pt-BR"')
+  .refine((tag) => tag.split('-')[0] !== 'en', 'English is the record itself; translations are for other languages')
+  .meta({ id: 'LanguageTag', description: 'A BCP 47 language tag, e.g. `de`, `fr`, `pt-BR`.', example: 'de' });
 
 export const EventKinds = [
   'policy_update',

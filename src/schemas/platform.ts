@@ -1,16 +1,22 @@
 import { z } from 'zod';
+import { accountScopesConflict } from '../domain/account-types.js';
 import { EvidenceLevels } from '../domain/evidence.js';
 import { allRegionCodes, isRegionCode } from '../domain/regions.js';
 import {
+  AccountType,
+  AccountTypes,
   Category,
+  ControlledBy,
   DataCategories,
   DataCategory,
   DefaultState,
   Device,
   Devices,
   EventKind,
+  ExceptionAction,
   HttpUrl,
   IsoDate,
+  LanguageTag,
   Mechanism,
   NonEmptyText,
   PlatformStatus,
@@ -32,6 +38,8 @@ export const LIMITS = {
   sources: 500,
   sourceRefs: 50,
   regions: 300,
+  exceptions: 20,
+  translations: 20,
 } as const;
 
 export const Evidence = z.enum(EvidenceLevels).meta({
@@ -73,6 +81,19 @@ const unconfirmed = {
   ),
 };
 
+/**
+ * Which kinds of account a fact applies to. Absent: every kind. A fact naming kinds beats a general
+ * one for those kinds (see `domain/resolve.ts`).
+ */
+const accountScope = {
+  accountTypes: z
+    .array(AccountType)
+    .min(1, 'name at least one account type, or leave `accountTypes` out when the fact applies to every kind of account')
+    .max(AccountTypes.length)
+    .optional()
+    .describe('The kinds of account this applies to; absent when it applies to every kind.'),
+};
+
 /** `effectiveFrom` is inclusive, `effectiveUntil` exclusive; null means open-ended (or not known). */
 const effectiveRange = {
   effectiveFrom: IsoDate.nullable().describe(
@@ -85,10 +106,18 @@ export const DefaultPeriod = z
   .strictObject({
     state: DefaultState.nullable().describe('The default in this period; null when the setting existed but its default is not known.'),
     ...effectiveRange,
+    ...accountScope,
+    controlledBy: ControlledBy.optional().describe(
+      'Who can change the setting for these accounts, when it differs from the setting’s `controlledBy` (e.g. an admin on work accounts).',
+    ),
     sources: SourceRefs,
     ...unconfirmed,
   })
-  .meta({ id: 'DefaultPeriod', description: 'What a setting defaulted to during a period of real time.' });
+  .meta({
+    id: 'DefaultPeriod',
+    description:
+      'What a setting defaulted to during a period of real time, for every kind of account or (with `accountTypes`) for some kinds.',
+  });
 export type DefaultPeriod = z.infer<typeof DefaultPeriod>;
 
 export const OptOutPath = z
@@ -102,6 +131,49 @@ export const OptOutPath = z
   })
   .meta({ id: 'OptOutPath', description: 'How to reach and change a setting on one device.' });
 export type OptOutPath = z.infer<typeof OptOutPath>;
+
+export const OptOutException = z
+  .strictObject({
+    id: Slug.describe('Stable id of the exception within the setting.'),
+    action: ExceptionAction,
+    description: NonEmptyText(1000).describe('What the person does, and what the platform then uses, in the registry’s own words.'),
+    dataCovered: z.array(DataCategory).max(DataCategories.length).describe('Kinds of data that still count.'),
+    ...effectiveRange,
+    sources: SourceRefs,
+    ...unconfirmed,
+  })
+  .meta({
+    id: 'OptOutException',
+    description: 'Something a person can do that makes their data count for training although they opted out.',
+  });
+export type OptOutException = z.infer<typeof OptOutException>;
+
+export const PrimaryTranslationKinds = ['platform', 'terms_archive'] as const;
+
+export const LocalisedPath = z
+  .strictObject({
+    device: Device,
+    steps: z.array(NonEmptyText(300)).min(1).max(20).describe('The steps as the platform’s page in this language gives them.'),
+    notes: NonEmptyText(1000).nullable(),
+  })
+  .meta({ id: 'LocalisedPath', description: 'The steps on one device as the platform’s localised help page words them.' });
+
+export const SettingTranslation = z
+  .strictObject({
+    lang: LanguageTag,
+    name: NonEmptyText(200).nullable().describe('The setting’s name as the platform shows it in this language; null when not known.'),
+    label: NonEmptyText(300).nullable().describe('The toggle or button text as the platform shows it in this language; null when none.'),
+    paths: z
+      .array(LocalisedPath)
+      .max(Devices.length)
+      .describe('Localised steps per device; a device missing here falls back to the English steps.'),
+    sources: SourceRefs.describe('The platform’s own help page in this language (never a translation made by the registry).'),
+  })
+  .meta({
+    id: 'SettingTranslation',
+    description: 'Menu labels and steps copied from the platform’s own localised help page, cited. The registry never translates them.',
+  });
+export type SettingTranslation = z.infer<typeof SettingTranslation>;
 
 export const Setting = z
   .strictObject({
@@ -131,6 +203,20 @@ export const Setting = z
       .max(Devices.length, `may have one path per device (${Devices.length} at most)`)
       .describe('Steps per device; one entry per device at most.'),
     sources: SourceRefs,
+    ...accountScope,
+    controlledBy: ControlledBy.optional().describe(
+      'Who can change the setting; absent means the person themself (`user`). A default period may say otherwise for some accounts.',
+    ),
+    exceptions: z
+      .array(OptOutException)
+      .max(LIMITS.exceptions, `may list at most ${LIMITS.exceptions} exceptions`)
+      .optional()
+      .describe('What still counts for training after a person opts out (rating replies, sending feedback, …); absent when none is known.'),
+    translations: z
+      .array(SettingTranslation)
+      .max(LIMITS.translations, `may have at most ${LIMITS.translations} translations`)
+      .optional()
+      .describe('The name, label and steps in other languages, copied from the platform’s own localised pages.'),
   })
   .meta({ id: 'Setting', description: 'A control (or the absence of one) over whether the platform trains AI on a person’s data.' });
 export type Setting = z.infer<typeof Setting>;
@@ -173,6 +259,7 @@ export const RegionRule = z
     mechanism: Mechanism.nullable().describe('Mechanism that applies there instead of the setting’s; null leaves it unchanged.'),
     optOutUrl: HttpUrl.nullable().describe('Where people there opt out or object, when it differs from the setting’s deep link.'),
     ...effectiveRange,
+    ...accountScope,
     notes: NonEmptyText(2000).nullable(),
     sources: SourceRefs,
     ...unconfirmed,
@@ -257,6 +344,12 @@ function checkReferences(p: z.infer<z.ZodObject<typeof platformFields>>, ctx: z.
     if (from && until && until <= from)
       issue([...path, 'effectiveUntil'], `must be after effectiveFrom (${from}); the range is inverted or empty`);
   };
+  // A period narrower than its setting is fine; one naming a type the setting does not apply to never applies.
+  const scoped = (types: string[] | undefined, within: string[] | undefined, path: (string | number)[]) =>
+    types?.forEach((t, i) => {
+      if (within && !within.includes(t))
+        issue([...path, 'accountTypes', i], `names "${t}", which the setting's own accountTypes (${within.join(', ')}) leave out`);
+    });
   const names = (refs: string[], path: (string | number)[]) =>
     refs.forEach((ref, i) => {
       if (!settingIds.has(ref)) issue([...path, 'settingIds', i], `names unknown setting "${ref}"`);
@@ -268,13 +361,42 @@ function checkReferences(p: z.infer<z.ZodObject<typeof platformFields>>, ctx: z.
     s.defaults.forEach((d, di) => {
       cites(d.sources, [...at, 'defaults', di]);
       range(d.effectiveFrom, d.effectiveUntil, [...at, 'defaults', di]);
-      const prev = s.defaults[di - 1];
+      scoped(d.accountTypes, s.accountTypes, [...at, 'defaults', di]);
+      // Periods for account scopes that can meet (both general, or naming a type in common) form one
+      // timeline: in date order, never overlapping. A scoped period may sit beside a general one.
+      const prev = s.defaults.slice(0, di).findLast((p) => accountScopesConflict(p.accountTypes, d.accountTypes));
       if (prev && (prev.effectiveUntil === null || d.effectiveFrom === null || d.effectiveFrom < prev.effectiveUntil)) {
         issue(
           [...at, 'defaults', di, 'effectiveFrom'],
-          'default periods must be in date order and must not overlap (the previous period needs an effectiveUntil on or before this effectiveFrom)',
+          'default periods for the same account types must be in date order and must not overlap (the previous period needs an effectiveUntil on or before this effectiveFrom)',
         );
       }
+    });
+    const exceptionIds = new Set<string>();
+    s.exceptions?.forEach((x, xi) => {
+      cites(x.sources, [...at, 'exceptions', xi]);
+      range(x.effectiveFrom, x.effectiveUntil, [...at, 'exceptions', xi]);
+      if (exceptionIds.has(x.id)) issue([...at, 'exceptions', xi, 'id'], `duplicate exception id "${x.id}"`);
+      exceptionIds.add(x.id);
+    });
+    const langs = new Set<string>();
+    s.translations?.forEach((t, ti) => {
+      const tat = [...at, 'translations', ti];
+      cites(t.sources, tat);
+      if (langs.has(t.lang)) issue([...tat, 'lang'], `more than one translation for "${t.lang}"`);
+      langs.add(t.lang);
+      t.sources.forEach((ref, i) => {
+        const kind = p.sources.find((src) => src.id === ref)?.kind;
+        if (kind && !(PrimaryTranslationKinds as readonly string[]).includes(kind))
+          issue([...tat, 'sources', i], `must cite the platform's own localised page (kind "platform" or "terms_archive"), not "${kind}"`);
+      });
+      const tdevices = new Set<string>();
+      t.paths.forEach((path, pi) => {
+        if (tdevices.has(path.device)) issue([...tat, 'paths', pi, 'device'], `more than one path for device "${path.device}"`);
+        tdevices.add(path.device);
+        if (!s.paths.some((en) => en.device === path.device))
+          issue([...tat, 'paths', pi, 'device'], `the setting has no English path for device "${path.device}" to localise`);
+      });
     });
     const devices = new Set<string>();
     s.paths.forEach((path, pi) => {
