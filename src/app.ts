@@ -20,6 +20,7 @@ import { feedRoutes } from './routes/v1/feeds.js';
 import { platformRoutes } from './routes/v1/platforms/index.js';
 import { regionRoutes } from './routes/v1/regions/index.js';
 import { registryRoutes } from './routes/v1/registry/index.js';
+import { vocabularyRoutes } from './routes/v1/vocabulary/index.js';
 import { webRoutes } from './routes/web/index.js';
 import { migrateSourceKinds, seedIfEmpty } from './seed/load.js';
 import { createServices, type Services } from './services/index.js';
@@ -162,6 +163,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await v1.register(platformRoutes, { prefix: '/platforms' });
       await v1.register(eventRoutes, { prefix: '/events' });
       await v1.register(regionRoutes, { prefix: '/regions' });
+      await v1.register(vocabularyRoutes);
       await v1.register(changeRoutes, { prefix: '/changes' });
       await v1.register(exportRoutes, { prefix: '/export' });
       await v1.register(registryRoutes, { prefix: '/registry' });

@@ -3,6 +3,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/db/sqlite-store.js';
+import { ACCOUNT_TYPE_CODES, type AccountTypeCode, accountTypesNamed } from '../src/domain/account-types.js';
 import { todayUtc } from '../src/domain/effective.js';
 import { compareEvents, eventItemsOf, listAnswer, listSummaryOf, resolutionInputOf } from '../src/domain/summaries.js';
 import { DefaultStates, Devices } from '../src/schemas/common.js';
@@ -106,15 +107,18 @@ describe('derived list and timeline data equal the document path', () => {
       expect(JSON.stringify(input).length).toBeLessThan(JSON.stringify(doc).length);
       for (const region of REGIONS) {
         for (const at of DAYS) {
-          expect(listAnswer(input, region, at), `${doc.slug} ${region} ${at}`).toEqual(listAnswer(doc, region, at));
-          compared++;
+          for (const accountType of ACCOUNT_TYPE_CODES) {
+            const label = `${doc.slug} ${region} ${at} ${accountType}`;
+            expect(listAnswer(input, region, at, accountType), label).toEqual(listAnswer(doc, region, at, accountType));
+            compared++;
+          }
         }
       }
       const summary = listSummaryOf(doc);
       expect(summary).toMatchObject({ name: doc.name, owner: doc.owner, homepage: doc.homepage, settingCount: doc.settings.length });
       expect(summary.devices).toEqual([...new Set(doc.settings.flatMap((s) => s.paths.map((p) => p.device)))]);
     }
-    expect(compared).toBe(docs.length * REGIONS.length * DAYS.length);
+    expect(compared).toBe(docs.length * REGIONS.length * DAYS.length * ACCOUNT_TYPE_CODES.length);
   });
 
   it('GET /v1/events at every version equals the timeline computed from that version’s documents', async () => {
@@ -152,6 +156,8 @@ describe('derived list and timeline data equal the document path', () => {
         ...DefaultStates.map((defaultState) => ({ defaultState, region: 'FR' })),
         { category: 'social', status: 'active' },
         { q: 'link' },
+        { accountType: 'enterprise', region: 'DE' },
+        { accountType: 'education', defaultState: 'opted_out' },
       ];
       for (const c of cases) {
         const at = c.at ?? today;
@@ -159,7 +165,7 @@ describe('derived list and timeline data equal the document path', () => {
           .filter((d) => (!c.category || d.category === c.category) && (!c.status || d.status === c.status))
           .filter((d) => !c.q || [d.slug, d.name, d.owner, ...d.settings.map((s) => s.name)].join('\n').toLowerCase().includes(c.q))
           .filter((d) => !c.device || d.settings.some((s) => s.paths.some((p) => p.device === c.device)))
-          .map((d) => ({ d, answer: listAnswer(d, c.region ?? null, at) }))
+          .map((d) => ({ d, answer: listAnswer(d, c.region ?? null, at, c.accountType as AccountTypeCode | undefined) }))
           .filter(({ answer }) => !c.defaultState || answer.defaultStates.includes(c.defaultState as never))
           .map(({ d, answer }) => ({
             slug: d.slug,
@@ -170,7 +176,9 @@ describe('derived list and timeline data equal the document path', () => {
             lastVerified: d.lastVerified,
             trainingByDefault: answer.trainingByDefault,
             evidence: answer.evidence,
+            decidedBy: answer.decidedBy,
             defaultStates: answer.defaultStates,
+            accountTypes: accountTypesNamed(d),
             settingCount: d.settings.length,
           }));
         const url = `/v1/platforms?${new URLSearchParams({ ...c, version: String(version) })}`;

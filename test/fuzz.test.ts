@@ -605,6 +605,25 @@ async function setup(): Promise<Setup> {
   const linkedin = (await app.inject('/v1/platforms/linkedin')).json() as Record<string, unknown>;
   // The baseline must carry every optional field the schema declares, so each one gets fuzzed.
   (linkedin.events as Record<string, unknown>[])[0]!.unconfirmed = 'Fuzz baseline: an editor’s note.';
+  const setting = (linkedin.settings as Record<string, unknown>[])[0]!;
+  const cited = (setting.sources as string[])[0]!;
+  const platformSource = (linkedin.sources as { id: string; kind: string }[]).find((src) => src.kind === 'platform')!.id;
+  Object.assign(setting, {
+    accountTypes: ['personal', 'business'],
+    controlledBy: 'user',
+    exceptions: [
+      {
+        id: 'fuzz',
+        action: 'sent_feedback',
+        description: 'Fuzz baseline.',
+        dataCovered: [],
+        effectiveFrom: null,
+        effectiveUntil: null,
+        sources: [cited],
+      },
+    ],
+    translations: [{ lang: 'de', name: 'Name', label: null, paths: [], sources: [platformSource] }],
+  });
   return { app, ops, editorKey, revokedKey, baseline, linkedin };
 }
 
@@ -869,12 +888,12 @@ describe(`fuzzing every operation of the OpenAPI document (seed ${SEED})`, () =>
         createWebhook: {
           url: 'https://hooks.example.org/in',
           description: 'Fuzzing',
-          filters: { platforms: ['linkedin'], eventKinds: ['paused'], regions: ['DE'] },
+          filters: { platforms: ['linkedin'], eventKinds: ['paused'], regions: ['DE'], accountTypes: ['education'] },
         },
         updateWebhook: {
           url: 'https://hooks.example.org/in',
           description: 'Fuzzing',
-          filters: { platforms: ['linkedin'], eventKinds: ['paused'], regions: ['DE'] },
+          filters: { platforms: ['linkedin'], eventKinds: ['paused'], regions: ['DE'], accountTypes: ['education'] },
         },
         replayWebhooks: { sinceVersion: 1, untilVersion: 2 },
       };

@@ -88,19 +88,46 @@ describe('webhook schedule, secrets and filters', () => {
   });
 
   it('matches filters: any listed platform, event kind or overlapping region; every non-empty filter must match', () => {
-    const facets = { platforms: ['linkedin'], eventKinds: ['paused'], regions: ['EU'] };
-    const none = { platforms: [], eventKinds: [], regions: [] };
+    const facets = { platforms: ['linkedin'], eventKinds: ['paused'], regions: ['EU'], accountTypes: ['education'] };
+    const none = { platforms: [], eventKinds: [], regions: [], accountTypes: [] };
     expect(matchesFilters(none, facets)).toBe(true);
     expect(matchesFilters({ ...none, platforms: ['facebook', 'linkedin'] }, facets)).toBe(true);
     expect(matchesFilters({ ...none, platforms: ['facebook'] }, facets)).toBe(false);
     expect(matchesFilters({ ...none, regions: ['FR'] }, facets)).toBe(true);
     expect(matchesFilters({ ...none, regions: ['GB'] }, facets)).toBe(false);
     expect(matchesFilters({ ...none, regions: ['EEA'] }, facets)).toBe(true);
-    expect(matchesFilters({ platforms: ['linkedin'], eventKinds: ['resumed'], regions: [] }, facets)).toBe(false);
+    expect(matchesFilters({ ...none, accountTypes: ['personal', 'education'] }, facets)).toBe(true);
+    expect(matchesFilters({ ...none, accountTypes: ['enterprise'] }, facets)).toBe(false);
+    expect(matchesFilters({ ...none, platforms: ['linkedin'], eventKinds: ['resumed'] }, facets)).toBe(false);
     const rule = { id: 'r', regions: ['BR'] } as never;
-    const doc = (rules: unknown[]) => ({ regionRules: rules, events: [] }) as never;
+    const doc = (rules: unknown[]) => ({ regionRules: rules, events: [], settings: [] }) as never;
     expect(changeFacets([{ slug: 'x', before: doc([]), after: doc([rule]) }]).regions).toEqual(['BR']);
     expect(changeFacets([{ slug: 'x', before: doc([rule]), after: doc([]) }]).regions).toEqual(['BR']);
     expect(changeFacets([{ slug: 'x', before: doc([rule]), after: doc([rule]) }]).regions).toEqual([]);
+  });
+
+  it('says which account types a change set concerns: a scoped fact its types, a general one every type', () => {
+    const all = ['personal', 'education', 'business', 'enterprise', 'government'];
+    const general = { state: 'opted_in', effectiveFrom: null, effectiveUntil: null, sources: ['s'] };
+    const work = { ...general, state: 'opted_out', accountTypes: ['business', 'enterprise'] };
+    const setting = (defaults: unknown[], extra = {}) => ({ id: 'train', name: 'Train', purposes: [], defaults, ...extra });
+    const doc = (settings: unknown[], regionRules: unknown[] = [], events: unknown[] = []) => ({ settings, regionRules, events }) as never;
+    const facets = (before: unknown, after: unknown) =>
+      changeFacets([{ slug: 'x', before: before as never, after: after as never }]).accountTypes;
+    // Only the work-accounts period changed: business and enterprise.
+    expect(facets(doc([setting([general, work])]), doc([setting([general, { ...work, state: 'opted_in' }])]))).toEqual([
+      'business',
+      'enterprise',
+    ]);
+    // The general period changed: every type.
+    expect(facets(doc([setting([general, work])]), doc([setting([{ ...general, state: 'no_choice' }, work])]))).toEqual(all);
+    // A setting that exists only for education accounts, added: education.
+    expect(facets(doc([]), doc([setting([general], { accountTypes: ['education'] })]))).toEqual(['education']);
+    // A region rule scoped to government accounts, removed: government.
+    const rule = { id: 'gov', regions: ['US'], accountTypes: ['government'] };
+    expect(facets(doc([], [rule]), doc([], []))).toEqual(['government']);
+    // A policy event concerns every type; nothing changed, none.
+    expect(facets(doc([]), doc([], [], [{ id: 'e', kind: 'paused', regions: [] }]))).toEqual(all);
+    expect(facets(doc([setting([general, work])]), doc([setting([general, work])]))).toEqual([]);
   });
 });

@@ -265,8 +265,13 @@ describe('webhook endpoints (admin API)', () => {
     expect(created.statusCode).toBe(201);
     expect(created.headers['cache-control']).toBe('no-store');
     const { subscription, secret } = parse(WebhookCreated, created);
-    const updated = parse(WebhookSubscription, await call('PATCH', `/${subscription.id}`, { filters: { eventKinds: ['paused'] } }));
-    expect(updated.filters).toEqual({ platforms: [], eventKinds: ['paused'], regions: [] });
+    const updated = parse(
+      WebhookSubscription,
+      await call('PATCH', `/${subscription.id}`, { filters: { eventKinds: ['paused'], accountTypes: ['education'] } }),
+    );
+    expect(updated.filters).toEqual({ platforms: [], eventKinds: ['paused'], regions: [], accountTypes: ['education'] });
+    const badType = expectProblem(await call('PATCH', `/${subscription.id}`, { filters: { accountTypes: ['students'] } }), 400);
+    expect(badType.errors?.[0]?.field).toBe('body.filters.accountTypes.0');
     const list = await call('GET', '');
     expect(list.statusCode).toBe(200);
     expect(list.body).not.toContain(secret.slice(6));

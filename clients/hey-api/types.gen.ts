@@ -80,6 +80,10 @@ export type WebhookFiltersInput = {
      * Deliver only change sets whose changed region rules or policy events name one of these regions (a country matches a group containing it, and the reverse); empty: any change set.
      */
     regions?: Array<RegionCode>;
+    /**
+     * Deliver only change sets that change a fact applying to one of these account types: a setting, default period or region rule scoped to it, or one that applies to every kind of account (as do policy events); empty: any change set.
+     */
+    accountTypes?: Array<AccountType>;
 };
 
 /**
@@ -135,7 +139,7 @@ export type Mechanism = 'toggle' | 'form' | 'email' | 'account_deletion' | 'none
 /**
  * What kind of platform this is.
  */
-export type Category = 'social' | 'professional' | 'messaging' | 'ai-assistant' | 'creative' | 'forum' | 'productivity' | 'publishing' | 'education' | 'video' | 'search' | 'audio' | 'developer' | 'cloud-storage' | 'other';
+export type Category = 'social' | 'professional' | 'messaging' | 'ai-assistant' | 'creative' | 'forum' | 'productivity' | 'publishing' | 'education' | 'video' | 'search' | 'audio' | 'developer' | 'cloud-storage' | 'shopping' | 'dating' | 'browser' | 'email' | 'gaming' | 'fitness' | 'device' | 'marketing' | 'other';
 
 /**
  * A kind of user data a setting covers.
@@ -143,9 +147,34 @@ export type Category = 'social' | 'professional' | 'messaging' | 'ai-assistant' 
 export type DataCategory = 'public_posts' | 'profile' | 'private_messages' | 'ai_chats' | 'uploads' | 'voice' | 'usage' | 'creative_works' | 'code' | 'documents' | 'course_content' | 'email' | 'recordings';
 
 /**
- * What the data is used for: training the platform’s own generative models, training other (non-generative) models, sharing with affiliates or partners for their AI, licensing to third parties, allowing third-party AI crawlers, or general product improvement that includes model training.
+ * What the data is used for. Own training, which decides the headline `trainingByDefault`: `train_own_generative_models` (the platform trains its own generative models), `train_group_generative_models` (companies of its corporate group train theirs), and, only on a platform with neither, `train_own_models` (other models: ranking, recommendations, safety) and `product_improvement` (general improvement that includes model training). Uses by others, shown as their own items and never deciding the headline: `share_with_affiliates` (shared within the corporate group without being trained on under this setting), `license_to_third_parties` (licensed or sold to companies outside the group for their AI), `third_party_crawling` (third-party AI crawlers allowed to collect it), `third_party_processing` (what a third party the person chooses to send data to, such as a third-party bot or an app integration, does with it). In the IETF AI Preferences vocabulary (draft-ietf-aipref-vocab-07, 2026-08-19): `train_own_generative_models` → `train-ai`; `train_group_generative_models` → `train-ai`; `train_own_models` → no category; `product_improvement` → no category; `share_with_affiliates` → no category; `license_to_third_parties` → `train-ai`; `third_party_crawling` → `train-ai`; `third_party_processing` → no category.
  */
-export type Purpose = 'train_own_generative_models' | 'train_own_models' | 'share_with_affiliates' | 'license_to_third_parties' | 'third_party_crawling' | 'product_improvement';
+export type Purpose = 'train_own_generative_models' | 'train_group_generative_models' | 'train_own_models' | 'product_improvement' | 'share_with_affiliates' | 'license_to_third_parties' | 'third_party_crawling' | 'third_party_processing';
+
+/**
+ * A category of use of the IETF AI Preferences vocabulary, draft-ietf-aipref-vocab-07 (2026-08-19, https://datatracker.ietf.org/doc/draft-ietf-aipref-vocab/07/): `train-ai`, using data to change the learned parameters of a model that generates content; `search`, use in an application that selects content and links to where it is. Derived from a setting’s purposes (see `Purpose`), so tools that speak that vocabulary can map the registry’s answers to their terms.
+ */
+export type AiPrefCategory = 'train-ai' | 'search';
+
+/**
+ * The kind of account a person uses (`GET /v1/account-types` describes each): `personal` (their own, free or paid), `education` (from a school or university, or an education plan), `business` (a team or business plan run by an organisation), `enterprise` (an enterprise agreement), `government` (a government body or plan).
+ */
+export type AccountType = 'personal' | 'education' | 'business' | 'enterprise' | 'government';
+
+/**
+ * Who can change a setting: `user`, the person themself; `admin`, only the administrator of the organisation that provides the account (a member, employee or student cannot change it).
+ */
+export type ControlledBy = 'user' | 'admin';
+
+/**
+ * What makes data count for training although the person opted out: `rated_response` (they rated a reply, e.g. thumbs up or down), `sent_feedback` (they sent feedback or a bug report), `shared_publicly` (they shared or published the content, e.g. a public chat link), `flagged_for_safety` (the content was flagged for safety or abuse review), `collected_before_opt_out` (it was used before they opted out), `joined_programme` (they joined a programme such as a beta or research panel), `other`.
+ */
+export type ExceptionAction = 'rated_response' | 'sent_feedback' | 'shared_publicly' | 'flagged_for_safety' | 'collected_before_opt_out' | 'joined_programme' | 'other';
+
+/**
+ * A BCP 47 language tag, e.g. `de`, `fr`, `pt-BR`.
+ */
+export type LanguageTag = string;
 
 /**
  * What kind of change a policy event is.
@@ -193,7 +222,7 @@ export type Source = {
 };
 
 /**
- * What a setting defaulted to during a period of real time.
+ * What a setting defaulted to during a period of real time, for every kind of account or (with `accountTypes`) for some kinds.
  */
 export type DefaultPeriod = {
     /**
@@ -208,6 +237,14 @@ export type DefaultPeriod = {
      * First day this no longer applies (exclusive); null while it still applies.
      */
     effectiveUntil: IsoDate | null;
+    /**
+     * The kinds of account this applies to; absent when it applies to every kind.
+     */
+    accountTypes?: Array<AccountType>;
+    /**
+     * Who can change the setting for these accounts, when it differs from the setting’s `controlledBy` (e.g. an admin on work accounts).
+     */
+    controlledBy?: ControlledBy;
     /**
      * Ids of entries in the platform’s `sources` that back this fact.
      */
@@ -248,6 +285,80 @@ export type OptOutPath = {
      * Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes.
      */
     evidence?: Evidence;
+};
+
+/**
+ * Something a person can do that makes their data count for training although they opted out.
+ */
+export type OptOutException = {
+    /**
+     * Stable id of the exception within the setting.
+     */
+    id: string;
+    action: ExceptionAction;
+    /**
+     * What the person does, and what the platform then uses, in the registry’s own words.
+     */
+    description: string;
+    /**
+     * Kinds of data that still count.
+     */
+    dataCovered: Array<DataCategory>;
+    /**
+     * First day this applies (inclusive); null when it applied from the start or the date is unknown.
+     */
+    effectiveFrom: IsoDate | null;
+    /**
+     * First day this no longer applies (exclusive); null while it still applies.
+     */
+    effectiveUntil: IsoDate | null;
+    /**
+     * Ids of entries in the platform’s `sources` that back this fact.
+     */
+    sources: Array<string>;
+    /**
+     * Editor’s note saying why this fact could not be confirmed against its sources; absent when it was.
+     */
+    unconfirmed?: string;
+    /**
+     * Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes.
+     */
+    evidence?: Evidence;
+};
+
+/**
+ * The steps on one device as the platform’s localised help page words them.
+ */
+export type LocalisedPath = {
+    device: Device;
+    /**
+     * The steps as the platform’s page in this language gives them.
+     */
+    steps: Array<string>;
+    notes: string | null;
+};
+
+/**
+ * Menu labels and steps copied from the platform’s own localised help page, cited. The registry never translates them.
+ */
+export type SettingTranslation = {
+    lang: LanguageTag;
+    /**
+     * The setting’s name as the platform shows it in this language; null when not known.
+     */
+    name: string | null;
+    /**
+     * The toggle or button text as the platform shows it in this language; null when none.
+     */
+    label: string | null;
+    /**
+     * Localised steps per device; a device missing here falls back to the English steps.
+     */
+    paths: Array<LocalisedPath>;
+    /**
+     * The platform’s own help page in this language (never a translation made by the registry).
+     */
+    sources: Array<string>;
 };
 
 /**
@@ -303,6 +414,22 @@ export type Setting = {
      * Ids of entries in the platform’s `sources` that back this fact.
      */
     sources: Array<string>;
+    /**
+     * The kinds of account this applies to; absent when it applies to every kind.
+     */
+    accountTypes?: Array<AccountType>;
+    /**
+     * Who can change the setting; absent means the person themself (`user`). A default period may say otherwise for some accounts.
+     */
+    controlledBy?: ControlledBy;
+    /**
+     * What still counts for training after a person opts out (rating replies, sending feedback, …); absent when none is known.
+     */
+    exceptions?: Array<OptOutException>;
+    /**
+     * The name, label and steps in other languages, copied from the platform’s own localised pages.
+     */
+    translations?: Array<SettingTranslation>;
 };
 
 /**
@@ -347,6 +474,10 @@ export type RegionRule = {
      * First day this no longer applies (exclusive); null while it still applies.
      */
     effectiveUntil: IsoDate | null;
+    /**
+     * The kinds of account this applies to; absent when it applies to every kind.
+     */
+    accountTypes?: Array<AccountType>;
     notes: string | null;
     /**
      * Ids of entries in the platform’s `sources` that back this fact.
@@ -619,6 +750,23 @@ export type Problem = {
 };
 
 /**
+ * What decided the answer: a region rule, the setting’s own default (a period for the account type asked about beats a general one), or nothing known.
+ */
+export type Decision = {
+    kind: 'region_rule' | 'setting_default' | 'unknown';
+    regionRuleId: string | null;
+    /**
+     * Whether the rule named the region itself or a group containing it.
+     */
+    matchedBy: 'country' | 'group' | null;
+    /**
+     * The account types the deciding fact names; null when it applies to every kind of account.
+     */
+    accountTypes: Array<AccountType> | null;
+    explanation: string;
+};
+
+/**
  * A platform in a list.
  */
 export type PlatformSummary = {
@@ -630,23 +778,65 @@ export type PlatformSummary = {
     status: PlatformStatus;
     lastVerified: IsoDate;
     /**
-     * Whether data is used for training by default on `at` (for `region`, when given); null when unknown.
+     * Whether data is used for training by default on `at`, for `accountType` (and `region`, when given); null when unknown.
      */
     trainingByDefault: boolean | null;
     /**
-     * The weakest evidence among the facts that decided `trainingByDefault` (for `region`, on `at`); null when nothing did.
+     * The weakest evidence among the facts that decided `trainingByDefault` (for `region` and `accountType`, on `at`); null when nothing did.
      */
     evidence: Evidence | null;
     /**
-     * Distinct default states of its settings on `at` (for `region`, when given).
+     * The setting and the rule that decided `trainingByDefault`; `GET …/opt-out` explains it in words.
+     */
+    decidedBy: {
+        kind: 'region_rule' | 'setting_default' | 'unknown';
+        regionRuleId: string | null;
+        /**
+         * Whether the rule named the region itself or a group containing it.
+         */
+        matchedBy: 'country' | 'group' | null;
+        /**
+         * The account types the deciding fact names; null when it applies to every kind of account.
+         */
+        accountTypes: Array<AccountType> | null;
+        settingId: string | null;
+    } | null;
+    /**
+     * Distinct default states of its settings on `at` (for `region` and `accountType`).
      */
     defaultStates: Array<DefaultState>;
+    /**
+     * Account types the record treats differently from the rest (named by a setting, default period or region rule); empty when it treats every kind alike.
+     */
+    accountTypes: Array<AccountType>;
     /**
      * Devices with documented opt-out steps.
      */
     devices: Array<Device>;
     settingCount: number;
     revision: Revision;
+};
+
+/**
+ * Which registry version, day, region and account type a list’s answers describe.
+ */
+export type ListAsOf = {
+    /**
+     * The registry version the answer was read at.
+     */
+    version: number;
+    /**
+     * The day the items’ answers were resolved for (today, UTC, when `at` was not given).
+     */
+    at: IsoDate;
+    /**
+     * The region the answers were resolved for; null when none was given.
+     */
+    region: string | null;
+    /**
+     * The account type the answers were resolved for (`personal` when none was given).
+     */
+    accountType: AccountType;
 };
 
 /**
@@ -658,20 +848,43 @@ export type PlatformList = {
      * Pass as `cursor` to get the next page; null on the last page.
      */
     nextCursor: string | null;
-    asOf: AsOf;
+    asOf: ListAsOf;
 };
 
 /**
- * What decided the answer: a region rule, the setting’s own default, or nothing known.
+ * Something that makes data count for training although the person opted out, in force on the day asked about.
  */
-export type Decision = {
-    kind: 'region_rule' | 'setting_default' | 'unknown';
-    regionRuleId: string | null;
+export type ResolvedException = {
     /**
-     * Whether the rule named the region itself or a group containing it.
+     * Stable id of the exception within the setting.
      */
-    matchedBy: 'country' | 'group' | null;
-    explanation: string;
+    id: string;
+    action: ExceptionAction;
+    /**
+     * What the person does, and what the platform then uses, in the registry’s own words.
+     */
+    description: string;
+    /**
+     * Kinds of data that still count.
+     */
+    dataCovered: Array<DataCategory>;
+    /**
+     * First day this applies (inclusive); null when it applied from the start or the date is unknown.
+     */
+    effectiveFrom: IsoDate | null;
+    /**
+     * First day this no longer applies (exclusive); null while it still applies.
+     */
+    effectiveUntil: IsoDate | null;
+    /**
+     * Ids of entries in the platform’s `sources` that back this fact.
+     */
+    sources: Array<string>;
+    /**
+     * Editor’s note saying why this fact could not be confirmed against its sources; absent when it was.
+     */
+    unconfirmed?: string;
+    evidence: Evidence;
 };
 
 /**
@@ -682,7 +895,19 @@ export type ResolvedSetting = {
     name: string;
     label: string | null;
     purposes: Array<Purpose>;
+    /**
+     * The IETF AI Preferences categories its purposes fall under (see `AiPrefCategory`); empty when none does.
+     */
+    aiPrefCategories: Array<AiPrefCategory>;
     dataCovered: Array<DataCategory>;
+    /**
+     * The account types the setting exists for; null when it exists for every kind.
+     */
+    accountTypes: Array<AccountType> | null;
+    /**
+     * Who can change the setting for the account type asked about.
+     */
+    controlledBy: ControlledBy;
     /**
      * True when a region rule leaves people there out of this use altogether.
      */
@@ -697,13 +922,17 @@ export type ResolvedSetting = {
     retroactive: boolean | null;
     coversAffiliates: boolean | null;
     /**
+     * What still counts for training after opting out (rating a reply, sending feedback, …); empty when none is known.
+     */
+    exceptions: Array<ResolvedException>;
+    /**
      * Steps for the requested device (all devices when none was given).
      */
     paths: Array<OptOutPath>;
     availableDevices: Array<Device>;
     decidedBy: Decision;
     /**
-     * Whether this setting decides the headline `trainingByDefault` (see OptOutAnswer).
+     * Whether this setting decides the headline `trainingByDefault`: true for settings about the platform (or its group) training on the person’s data; false for sharing, licensing, crawling and third parties’ own processing, which keep their own answer here.
      */
     countsTowardAnswer: boolean;
     /**
@@ -714,7 +943,7 @@ export type ResolvedSetting = {
 };
 
 /**
- * The resolved answer for one person: region, device and day.
+ * The resolved answer for one person: region, device, account type and day.
  */
 export type OptOutAnswer = {
     platform: {
@@ -725,9 +954,13 @@ export type OptOutAnswer = {
     };
     region: string | null;
     device: Device | null;
+    /**
+     * The account type the answer is for (`personal` when none was asked for).
+     */
+    accountType: AccountType;
     at: IsoDate;
     /**
-     * Is this person’s data used to train generative AI if they do nothing? Decided by the settings for generative-AI training (purposes train_own_generative_models, share_with_affiliates, license_to_third_parties, third_party_crawling), or by all settings on a platform that has none of those: true if any of them trains by default, null if none does but one is unknown.
+     * Does this platform, or its corporate group, train AI models on this person’s data unless they act? Decided only by the settings about the platform’s or its group’s own training (purposes `train_own_generative_models`, `train_group_generative_models`; on a platform with neither, `train_own_models` and `product_improvement`): true if any of them trains by default, null if none does but one is unknown. Settings about sharing, licensing, crawlers or third parties never decide it (see `countsTowardAnswer`).
      */
     trainingByDefault: boolean | null;
     /**
@@ -741,6 +974,10 @@ export type OptOutAnswer = {
          * Whether the rule named the region itself or a group containing it.
          */
         matchedBy: 'country' | 'group' | null;
+        /**
+         * The account types the deciding fact names; null when it applies to every kind of account.
+         */
+        accountTypes: Array<AccountType> | null;
         explanation: string;
         settingId: string | null;
     } | null;
@@ -992,6 +1229,39 @@ export type Health = {
 };
 
 /**
+ * The kinds of account facts may be scoped to, and the `accountType` of a question. Platforms name their plans differently; each record says which of its plans is which kind.
+ */
+export type AccountTypeList = {
+    data: Array<{
+        code: AccountType;
+        name: string;
+        description: string;
+    }>;
+};
+
+/**
+ * What data may be used for, how each purpose counts toward the headline, and its AI Preferences categories.
+ */
+export type PurposeList = {
+    data: Array<{
+        code: Purpose;
+        /**
+         * `yes`: settings with this purpose decide `trainingByDefault`; `fallback`: only on a platform with no `yes` setting; `no`: never (shown as its own item).
+         */
+        decidesHeadline: 'yes' | 'fallback' | 'no';
+        aiPrefCategories: Array<AiPrefCategory>;
+    }>;
+    /**
+     * The revision of the IETF AI Preferences vocabulary the `aiPrefCategories` follow.
+     */
+    aiPrefVocabulary: {
+        draft: string;
+        date: IsoDate;
+        url: string;
+    };
+};
+
+/**
  * Which change sets an endpoint receives: each non-empty list must match.
  */
 export type WebhookFilters = {
@@ -1007,6 +1277,10 @@ export type WebhookFilters = {
      * Deliver only change sets whose changed region rules or policy events name one of these regions (a country matches a group containing it, and the reverse); empty: any change set.
      */
     regions: Array<RegionCode>;
+    /**
+     * Deliver only change sets that change a fact applying to one of these account types: a setting, default period or region rule scoped to it, or one that applies to every kind of account (as do policy events); empty: any change set.
+     */
+    accountTypes: Array<AccountType>;
 };
 
 /**
@@ -1428,7 +1702,11 @@ export type ListPlatformsData = {
          */
         device?: Device;
         /**
-         * Only platforms with a setting whose default (for `region`, on `at`) is this.
+         * The kind of account the person uses: `personal` (the default), `education`, `business`, `enterprise` or `government` (`GET /v1/account-types` describes each). Facts that name this account type beat general ones; settings that exist only for other kinds are left out.
+         */
+        accountType?: AccountType;
+        /**
+         * Only platforms with a setting whose default (for `region` and `accountType`, on `at`) is this.
          */
         defaultState?: DefaultState;
         /**
@@ -1562,6 +1840,10 @@ export type ResolveOptOutData = {
          */
         device?: Device;
         /**
+         * The kind of account the person uses: `personal` (the default), `education`, `business`, `enterprise` or `government` (`GET /v1/account-types` describes each). Facts that name this account type beat general ones; settings that exist only for other kinds are left out.
+         */
+        accountType?: AccountType;
+        /**
          * The day to answer for; today (UTC) when omitted.
          */
         at?: IsoDate;
@@ -1600,7 +1882,7 @@ export type ResolveOptOutError = ResolveOptOutErrors[keyof ResolveOptOutErrors];
 
 export type ResolveOptOutResponses = {
     /**
-     * The resolved answer for one person: region, device and day.
+     * The resolved answer for one person: region, device, account type and day.
      */
     200: OptOutAnswer;
 };
@@ -1820,6 +2102,72 @@ export type ListRegionsResponses = {
 };
 
 export type ListRegionsResponse = ListRegionsResponses[keyof ListRegionsResponses];
+
+export type ListAccountTypesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/account-types';
+};
+
+export type ListAccountTypesErrors = {
+    /**
+     * Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.
+     */
+    500: Problem;
+    /**
+     * Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListAccountTypesError = ListAccountTypesErrors[keyof ListAccountTypesErrors];
+
+export type ListAccountTypesResponses = {
+    /**
+     * The kinds of account facts may be scoped to, and the `accountType` of a question. Platforms name their plans differently; each record says which of its plans is which kind.
+     */
+    200: AccountTypeList;
+};
+
+export type ListAccountTypesResponse = ListAccountTypesResponses[keyof ListAccountTypesResponses];
+
+export type ListPurposesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/purposes';
+};
+
+export type ListPurposesErrors = {
+    /**
+     * Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.
+     */
+    500: Problem;
+    /**
+     * Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type ListPurposesError = ListPurposesErrors[keyof ListPurposesErrors];
+
+export type ListPurposesResponses = {
+    /**
+     * What data may be used for, how each purpose counts toward the headline, and its AI Preferences categories.
+     */
+    200: PurposeList;
+};
+
+export type ListPurposesResponse = ListPurposesResponses[keyof ListPurposesResponses];
 
 export type ListChangesData = {
     body?: never;

@@ -184,6 +184,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/account-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Account types
+         * @description The kinds of account (`accountType`) a question may carry and facts may be scoped to.
+         */
+        get: operations["listAccountTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/purposes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Purposes and the headline rule
+         * @description Every purpose a setting may name, whether it decides the headline `trainingByDefault`, and the IETF AI Preferences categories it maps to.
+         */
+        get: operations["listPurposes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/changes": {
         parameters: {
             query?: never;
@@ -687,6 +727,11 @@ export interface components {
              * @default []
              */
             regions: components["schemas"]["RegionCode"][];
+            /**
+             * @description Deliver only change sets that change a fact applying to one of these account types: a setting, default period or region rule scoped to it, or one that applies to every kind of account (as do policy events); empty: any change set.
+             * @default []
+             */
+            accountTypes: components["schemas"]["AccountType"][];
         };
         /** @description A new webhook endpoint. */
         WebhookCreate: {
@@ -734,17 +779,42 @@ export interface components {
          * @description What kind of platform this is.
          * @enum {string}
          */
-        Category: "social" | "professional" | "messaging" | "ai-assistant" | "creative" | "forum" | "productivity" | "publishing" | "education" | "video" | "search" | "audio" | "developer" | "cloud-storage" | "other";
+        Category: "social" | "professional" | "messaging" | "ai-assistant" | "creative" | "forum" | "productivity" | "publishing" | "education" | "video" | "search" | "audio" | "developer" | "cloud-storage" | "shopping" | "dating" | "browser" | "email" | "gaming" | "fitness" | "device" | "marketing" | "other";
         /**
          * @description A kind of user data a setting covers.
          * @enum {string}
          */
         DataCategory: "public_posts" | "profile" | "private_messages" | "ai_chats" | "uploads" | "voice" | "usage" | "creative_works" | "code" | "documents" | "course_content" | "email" | "recordings";
         /**
-         * @description What the data is used for: training the platform’s own generative models, training other (non-generative) models, sharing with affiliates or partners for their AI, licensing to third parties, allowing third-party AI crawlers, or general product improvement that includes model training.
+         * @description What the data is used for. Own training, which decides the headline `trainingByDefault`: `train_own_generative_models` (the platform trains its own generative models), `train_group_generative_models` (companies of its corporate group train theirs), and, only on a platform with neither, `train_own_models` (other models: ranking, recommendations, safety) and `product_improvement` (general improvement that includes model training). Uses by others, shown as their own items and never deciding the headline: `share_with_affiliates` (shared within the corporate group without being trained on under this setting), `license_to_third_parties` (licensed or sold to companies outside the group for their AI), `third_party_crawling` (third-party AI crawlers allowed to collect it), `third_party_processing` (what a third party the person chooses to send data to, such as a third-party bot or an app integration, does with it). In the IETF AI Preferences vocabulary (draft-ietf-aipref-vocab-07, 2026-08-19): `train_own_generative_models` → `train-ai`; `train_group_generative_models` → `train-ai`; `train_own_models` → no category; `product_improvement` → no category; `share_with_affiliates` → no category; `license_to_third_parties` → `train-ai`; `third_party_crawling` → `train-ai`; `third_party_processing` → no category.
          * @enum {string}
          */
-        Purpose: "train_own_generative_models" | "train_own_models" | "share_with_affiliates" | "license_to_third_parties" | "third_party_crawling" | "product_improvement";
+        Purpose: "train_own_generative_models" | "train_group_generative_models" | "train_own_models" | "product_improvement" | "share_with_affiliates" | "license_to_third_parties" | "third_party_crawling" | "third_party_processing";
+        /**
+         * @description A category of use of the IETF AI Preferences vocabulary, draft-ietf-aipref-vocab-07 (2026-08-19, https://datatracker.ietf.org/doc/draft-ietf-aipref-vocab/07/): `train-ai`, using data to change the learned parameters of a model that generates content; `search`, use in an application that selects content and links to where it is. Derived from a setting’s purposes (see `Purpose`), so tools that speak that vocabulary can map the registry’s answers to their terms.
+         * @enum {string}
+         */
+        AiPrefCategory: "train-ai" | "search";
+        /**
+         * @description The kind of account a person uses (`GET /v1/account-types` describes each): `personal` (their own, free or paid), `education` (from a school or university, or an education plan), `business` (a team or business plan run by an organisation), `enterprise` (an enterprise agreement), `government` (a government body or plan).
+         * @enum {string}
+         */
+        AccountType: "personal" | "education" | "business" | "enterprise" | "government";
+        /**
+         * @description Who can change a setting: `user`, the person themself; `admin`, only the administrator of the organisation that provides the account (a member, employee or student cannot change it).
+         * @enum {string}
+         */
+        ControlledBy: "user" | "admin";
+        /**
+         * @description What makes data count for training although the person opted out: `rated_response` (they rated a reply, e.g. thumbs up or down), `sent_feedback` (they sent feedback or a bug report), `shared_publicly` (they shared or published the content, e.g. a public chat link), `flagged_for_safety` (the content was flagged for safety or abuse review), `collected_before_opt_out` (it was used before they opted out), `joined_programme` (they joined a programme such as a beta or research panel), `other`.
+         * @enum {string}
+         */
+        ExceptionAction: "rated_response" | "sent_feedback" | "shared_publicly" | "flagged_for_safety" | "collected_before_opt_out" | "joined_programme" | "other";
+        /**
+         * @description A BCP 47 language tag, e.g. `de`, `fr`, `pt-BR`.
+         * @example de
+         */
+        LanguageTag: string;
         /**
          * @description What kind of change a policy event is.
          * @enum {string}
@@ -782,7 +852,7 @@ export interface components {
             /** @description When the registry last read the page. */
             retrievedDate: components["schemas"]["IsoDate"];
         };
-        /** @description What a setting defaulted to during a period of real time. */
+        /** @description What a setting defaulted to during a period of real time, for every kind of account or (with `accountTypes`) for some kinds. */
         DefaultPeriod: {
             /** @description The default in this period; null when the setting existed but its default is not known. */
             state: components["schemas"]["DefaultState"] | null;
@@ -790,6 +860,10 @@ export interface components {
             effectiveFrom: components["schemas"]["IsoDate"] | null;
             /** @description First day this no longer applies (exclusive); null while it still applies. */
             effectiveUntil: components["schemas"]["IsoDate"] | null;
+            /** @description The kinds of account this applies to; absent when it applies to every kind. */
+            accountTypes?: components["schemas"]["AccountType"][];
+            /** @description Who can change the setting for these accounts, when it differs from the setting’s `controlledBy` (e.g. an admin on work accounts). */
+            controlledBy?: components["schemas"]["ControlledBy"];
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
             /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
@@ -811,6 +885,45 @@ export interface components {
             unconfirmed?: string;
             /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
             evidence?: components["schemas"]["Evidence"];
+        };
+        /** @description Something a person can do that makes their data count for training although they opted out. */
+        OptOutException: {
+            /** @description Stable id of the exception within the setting. */
+            id: string;
+            action: components["schemas"]["ExceptionAction"];
+            /** @description What the person does, and what the platform then uses, in the registry’s own words. */
+            description: string;
+            /** @description Kinds of data that still count. */
+            dataCovered: components["schemas"]["DataCategory"][];
+            /** @description First day this applies (inclusive); null when it applied from the start or the date is unknown. */
+            effectiveFrom: components["schemas"]["IsoDate"] | null;
+            /** @description First day this no longer applies (exclusive); null while it still applies. */
+            effectiveUntil: components["schemas"]["IsoDate"] | null;
+            /** @description Ids of entries in the platform’s `sources` that back this fact. */
+            sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
+            /** @description Server-derived from the cited sources’ kinds and `unconfirmed`; always present in responses, ignored on writes. */
+            evidence?: components["schemas"]["Evidence"];
+        };
+        /** @description The steps on one device as the platform’s localised help page words them. */
+        LocalisedPath: {
+            device: components["schemas"]["Device"];
+            /** @description The steps as the platform’s page in this language gives them. */
+            steps: string[];
+            notes: string | null;
+        };
+        /** @description Menu labels and steps copied from the platform’s own localised help page, cited. The registry never translates them. */
+        SettingTranslation: {
+            lang: components["schemas"]["LanguageTag"];
+            /** @description The setting’s name as the platform shows it in this language; null when not known. */
+            name: string | null;
+            /** @description The toggle or button text as the platform shows it in this language; null when none. */
+            label: string | null;
+            /** @description Localised steps per device; a device missing here falls back to the English steps. */
+            paths: components["schemas"]["LocalisedPath"][];
+            /** @description The platform’s own help page in this language (never a translation made by the registry). */
+            sources: string[];
         };
         /** @description A control (or the absence of one) over whether the platform trains AI on a person’s data. */
         Setting: {
@@ -839,6 +952,14 @@ export interface components {
             paths: components["schemas"]["OptOutPath"][];
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
+            /** @description The kinds of account this applies to; absent when it applies to every kind. */
+            accountTypes?: components["schemas"]["AccountType"][];
+            /** @description Who can change the setting; absent means the person themself (`user`). A default period may say otherwise for some accounts. */
+            controlledBy?: components["schemas"]["ControlledBy"];
+            /** @description What still counts for training after a person opts out (rating replies, sending feedback, …); absent when none is known. */
+            exceptions?: components["schemas"]["OptOutException"][];
+            /** @description The name, label and steps in other languages, copied from the platform’s own localised pages. */
+            translations?: components["schemas"]["SettingTranslation"][];
         };
         /**
          * @description An ISO 3166-1 alpha-2 country code or a region group code from `/v1/regions`.
@@ -868,6 +989,8 @@ export interface components {
             effectiveFrom: components["schemas"]["IsoDate"] | null;
             /** @description First day this no longer applies (exclusive); null while it still applies. */
             effectiveUntil: components["schemas"]["IsoDate"] | null;
+            /** @description The kinds of account this applies to; absent when it applies to every kind. */
+            accountTypes?: components["schemas"]["AccountType"][];
             notes: string | null;
             /** @description Ids of entries in the platform’s `sources` that back this fact. */
             sources: string[];
@@ -1059,6 +1182,17 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description What decided the answer: a region rule, the setting’s own default (a period for the account type asked about beats a general one), or nothing known. */
+        Decision: {
+            /** @enum {string} */
+            kind: "region_rule" | "setting_default" | "unknown";
+            regionRuleId: string | null;
+            /** @description Whether the rule named the region itself or a group containing it. */
+            matchedBy: ("country" | "group") | null;
+            /** @description The account types the deciding fact names; null when it applies to every kind of account. */
+            accountTypes: components["schemas"]["AccountType"][] | null;
+            explanation: string;
+        };
         /** @description A platform in a list. */
         PlatformSummary: {
             slug: string;
@@ -1068,33 +1202,70 @@ export interface components {
             category: components["schemas"]["Category"];
             status: components["schemas"]["PlatformStatus"];
             lastVerified: components["schemas"]["IsoDate"];
-            /** @description Whether data is used for training by default on `at` (for `region`, when given); null when unknown. */
+            /** @description Whether data is used for training by default on `at`, for `accountType` (and `region`, when given); null when unknown. */
             trainingByDefault: boolean | null;
-            /** @description The weakest evidence among the facts that decided `trainingByDefault` (for `region`, on `at`); null when nothing did. */
+            /** @description The weakest evidence among the facts that decided `trainingByDefault` (for `region` and `accountType`, on `at`); null when nothing did. */
             evidence: components["schemas"]["Evidence"] | null;
-            /** @description Distinct default states of its settings on `at` (for `region`, when given). */
+            /** @description The setting and the rule that decided `trainingByDefault`; `GET …/opt-out` explains it in words. */
+            decidedBy: {
+                /** @enum {string} */
+                kind: "region_rule" | "setting_default" | "unknown";
+                regionRuleId: string | null;
+                /** @description Whether the rule named the region itself or a group containing it. */
+                matchedBy: ("country" | "group") | null;
+                /** @description The account types the deciding fact names; null when it applies to every kind of account. */
+                accountTypes: components["schemas"]["AccountType"][] | null;
+                settingId: string | null;
+            } | null;
+            /** @description Distinct default states of its settings on `at` (for `region` and `accountType`). */
             defaultStates: components["schemas"]["DefaultState"][];
+            /** @description Account types the record treats differently from the rest (named by a setting, default period or region rule); empty when it treats every kind alike. */
+            accountTypes: components["schemas"]["AccountType"][];
             /** @description Devices with documented opt-out steps. */
             devices: components["schemas"]["Device"][];
             /** Format: int64 */
             settingCount: number;
             revision: components["schemas"]["Revision"];
         };
+        /** @description Which registry version, day, region and account type a list’s answers describe. */
+        ListAsOf: {
+            /**
+             * Format: int64
+             * @description The registry version the answer was read at.
+             */
+            version: number;
+            /** @description The day the items’ answers were resolved for (today, UTC, when `at` was not given). */
+            at: components["schemas"]["IsoDate"];
+            /** @description The region the answers were resolved for; null when none was given. */
+            region: string | null;
+            /** @description The account type the answers were resolved for (`personal` when none was given). */
+            accountType: components["schemas"]["AccountType"];
+        };
         /** @description A page of platforms. */
         PlatformList: {
             data: components["schemas"]["PlatformSummary"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
-            asOf: components["schemas"]["AsOf"];
+            asOf: components["schemas"]["ListAsOf"];
         };
-        /** @description What decided the answer: a region rule, the setting’s own default, or nothing known. */
-        Decision: {
-            /** @enum {string} */
-            kind: "region_rule" | "setting_default" | "unknown";
-            regionRuleId: string | null;
-            /** @description Whether the rule named the region itself or a group containing it. */
-            matchedBy: ("country" | "group") | null;
-            explanation: string;
+        /** @description Something that makes data count for training although the person opted out, in force on the day asked about. */
+        ResolvedException: {
+            /** @description Stable id of the exception within the setting. */
+            id: string;
+            action: components["schemas"]["ExceptionAction"];
+            /** @description What the person does, and what the platform then uses, in the registry’s own words. */
+            description: string;
+            /** @description Kinds of data that still count. */
+            dataCovered: components["schemas"]["DataCategory"][];
+            /** @description First day this applies (inclusive); null when it applied from the start or the date is unknown. */
+            effectiveFrom: components["schemas"]["IsoDate"] | null;
+            /** @description First day this no longer applies (exclusive); null while it still applies. */
+            effectiveUntil: components["schemas"]["IsoDate"] | null;
+            /** @description Ids of entries in the platform’s `sources` that back this fact. */
+            sources: string[];
+            /** @description Editor’s note saying why this fact could not be confirmed against its sources; absent when it was. */
+            unconfirmed?: string;
+            evidence: components["schemas"]["Evidence"];
         };
         /** @description One setting as it applies to the person asking. */
         ResolvedSetting: {
@@ -1102,7 +1273,13 @@ export interface components {
             name: string;
             label: string | null;
             purposes: components["schemas"]["Purpose"][];
+            /** @description The IETF AI Preferences categories its purposes fall under (see `AiPrefCategory`); empty when none does. */
+            aiPrefCategories: components["schemas"]["AiPrefCategory"][];
             dataCovered: components["schemas"]["DataCategory"][];
+            /** @description The account types the setting exists for; null when it exists for every kind. */
+            accountTypes: components["schemas"]["AccountType"][] | null;
+            /** @description Who can change the setting for the account type asked about. */
+            controlledBy: components["schemas"]["ControlledBy"];
             /** @description True when a region rule leaves people there out of this use altogether. */
             excluded: boolean;
             defaultState: components["schemas"]["DefaultState"] | null;
@@ -1112,17 +1289,19 @@ export interface components {
             optOutUrl: string | null;
             retroactive: boolean | null;
             coversAffiliates: boolean | null;
+            /** @description What still counts for training after opting out (rating a reply, sending feedback, …); empty when none is known. */
+            exceptions: components["schemas"]["ResolvedException"][];
             /** @description Steps for the requested device (all devices when none was given). */
             paths: components["schemas"]["OptOutPath"][];
             availableDevices: components["schemas"]["Device"][];
             decidedBy: components["schemas"]["Decision"];
-            /** @description Whether this setting decides the headline `trainingByDefault` (see OptOutAnswer). */
+            /** @description Whether this setting decides the headline `trainingByDefault`: true for settings about the platform (or its group) training on the person’s data; false for sharing, licensing, crawling and third parties’ own processing, which keep their own answer here. */
             countsTowardAnswer: boolean;
             /** @description The weakest evidence among the facts that decided this setting’s answer and its paths. */
             evidence: components["schemas"]["Evidence"] | null;
             sources: string[];
         };
-        /** @description The resolved answer for one person: region, device and day. */
+        /** @description The resolved answer for one person: region, device, account type and day. */
         OptOutAnswer: {
             platform: {
                 slug: string;
@@ -1132,8 +1311,10 @@ export interface components {
             };
             region: string | null;
             device: components["schemas"]["Device"] | null;
+            /** @description The account type the answer is for (`personal` when none was asked for). */
+            accountType: components["schemas"]["AccountType"];
             at: components["schemas"]["IsoDate"];
-            /** @description Is this person’s data used to train generative AI if they do nothing? Decided by the settings for generative-AI training (purposes train_own_generative_models, share_with_affiliates, license_to_third_parties, third_party_crawling), or by all settings on a platform that has none of those: true if any of them trains by default, null if none does but one is unknown. */
+            /** @description Does this platform, or its corporate group, train AI models on this person’s data unless they act? Decided only by the settings about the platform’s or its group’s own training (purposes `train_own_generative_models`, `train_group_generative_models`; on a platform with neither, `train_own_models` and `product_improvement`): true if any of them trains by default, null if none does but one is unknown. Settings about sharing, licensing, crawlers or third parties never decide it (see `countsTowardAnswer`). */
             trainingByDefault: boolean | null;
             /** @description How well the answer is backed: the weakest evidence among the facts that decided it (the default period or region rule, and the steps shown). `secondary` means press reports only; `unconfirmed` that an editor could not confirm a fact. Null when nothing decided it. */
             evidence: components["schemas"]["Evidence"] | null;
@@ -1143,6 +1324,8 @@ export interface components {
                 regionRuleId: string | null;
                 /** @description Whether the rule named the region itself or a group containing it. */
                 matchedBy: ("country" | "group") | null;
+                /** @description The account types the deciding fact names; null when it applies to every kind of account. */
+                accountTypes: components["schemas"]["AccountType"][] | null;
                 explanation: string;
                 settingId: string | null;
             } | null;
@@ -1334,6 +1517,32 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /** @description The kinds of account facts may be scoped to, and the `accountType` of a question. Platforms name their plans differently; each record says which of its plans is which kind. */
+        AccountTypeList: {
+            data: {
+                code: components["schemas"]["AccountType"];
+                name: string;
+                description: string;
+            }[];
+        };
+        /** @description What data may be used for, how each purpose counts toward the headline, and its AI Preferences categories. */
+        PurposeList: {
+            data: {
+                code: components["schemas"]["Purpose"];
+                /**
+                 * @description `yes`: settings with this purpose decide `trainingByDefault`; `fallback`: only on a platform with no `yes` setting; `no`: never (shown as its own item).
+                 * @enum {string}
+                 */
+                decidesHeadline: "yes" | "fallback" | "no";
+                aiPrefCategories: components["schemas"]["AiPrefCategory"][];
+            }[];
+            /** @description The revision of the IETF AI Preferences vocabulary the `aiPrefCategories` follow. */
+            aiPrefVocabulary: {
+                draft: string;
+                date: components["schemas"]["IsoDate"];
+                url: string;
+            };
+        };
         /** @description Which change sets an endpoint receives: each non-empty list must match. */
         WebhookFilters: {
             /**
@@ -1351,6 +1560,11 @@ export interface components {
              * @default []
              */
             regions: components["schemas"]["RegionCode"][];
+            /**
+             * @description Deliver only change sets that change a fact applying to one of these account types: a setting, default period or region rule scoped to it, or one that applies to every kind of account (as do policy events); empty: any change set.
+             * @default []
+             */
+            accountTypes: components["schemas"]["AccountType"][];
         };
         /** @description A webhook endpoint. Its signing secret is shown only when created or rotated. */
         WebhookSubscription: {
@@ -1910,7 +2124,12 @@ export interface operations {
                  */
                 device?: components["schemas"]["Device"];
                 /**
-                 * @description Only platforms with a setting whose default (for `region`, on `at`) is this.
+                 * @description The kind of account the person uses: `personal` (the default), `education`, `business`, `enterprise` or `government` (`GET /v1/account-types` describes each). Facts that name this account type beat general ones; settings that exist only for other kinds are left out.
+                 * @example enterprise
+                 */
+                accountType?: components["schemas"]["AccountType"];
+                /**
+                 * @description Only platforms with a setting whose default (for `region` and `accountType`, on `at`) is this.
                  * @example opted_in
                  */
                 defaultState?: components["schemas"]["DefaultState"];
@@ -2303,6 +2522,11 @@ export interface operations {
                  */
                 device?: components["schemas"]["Device"];
                 /**
+                 * @description The kind of account the person uses: `personal` (the default), `education`, `business`, `enterprise` or `government` (`GET /v1/account-types` describes each). Facts that name this account type beat general ones; settings that exist only for other kinds are left out.
+                 * @example enterprise
+                 */
+                accountType?: components["schemas"]["AccountType"];
+                /**
                  * @description The day to answer for; today (UTC) when omitted.
                  * @example 2024-10-01
                  */
@@ -2325,7 +2549,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The resolved answer for one person: region, device and day. */
+            /** @description The resolved answer for one person: region, device, account type and day. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETagRequired"];
@@ -3165,6 +3389,236 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/v1/regions#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAccountTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kinds of account facts may be scoped to, and the `accountType` of a question. Platforms name their plans differently; each record says which of its plans is which kind. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountTypeList"];
+                };
+            };
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
+            429: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
+                     *       "instance": "/v1/account-types#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/account-types#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
+            503: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
+                     *       "instance": "/v1/account-types#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPurposes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What data may be used for, how each purpose counts toward the headline, and its AI Preferences categories. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurposeList"];
+                };
+            };
+            /** @description Not modified: the representation still has the ETag sent in If-None-Match. No body. */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETagRequired"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
+            429: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
+                     *       "instance": "/v1/purposes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/v1/purposes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
+            503: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
+                     *       "instance": "/v1/purposes#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
                      */

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { accountTypesNamed } from '../domain/account-types.js';
 import { eventDate } from '../domain/effective.js';
 import { evidenceSummary } from '../domain/evidence.js';
 import { Devices, PrimarySourceKinds } from '../schemas/common.js';
@@ -27,11 +28,7 @@ for (const f of files) {
   const devices = new Set(d.settings.flatMap((s) => s.paths.map((p) => p.device)));
   const evidence = evidenceSummary(d);
   const primarySources = d.sources.filter((s) => PrimarySourceKinds.includes(s.kind)).length;
-  const accountTypes = new Set(
-    d.settings
-      .flatMap((s) => [...(s.accountTypes ?? []), ...s.defaults.flatMap((p) => p.accountTypes ?? [])])
-      .concat(d.regionRules.flatMap((r) => r.accountTypes ?? [])),
-  );
+  const accountTypes = accountTypesNamed(d);
   const exceptions = d.settings.reduce((n, s) => n + (s.exceptions?.length ?? 0), 0);
   const langs = new Set(d.settings.flatMap((s) => s.translations?.map((t) => t.lang) ?? []));
   const newest = (dates: (string | null)[]) =>
@@ -53,7 +50,7 @@ for (const f of files) {
     String(evidence.secondary),
     String(evidence.unconfirmed),
     String(exceptions),
-    accountTypes.size ? [...accountTypes].sort().join(',') : 'all',
+    accountTypes.length ? accountTypes.join(',') : 'all',
     langs.size ? [...langs].sort().join(',') : '—',
     newest(d.sources.map((s) => s.publishedDate)),
     newest(d.events.map((e) => eventDate(e))),

@@ -173,6 +173,8 @@ export const webhookSubscriptions = sqliteTable('webhook_subscriptions', {
   platforms: text('platforms').notNull(),
   eventKinds: text('event_kinds').notNull(),
   regions: text('regions').notNull(),
+  /** JSON array of account types; '[]' (any) for endpoints made before the filter existed. */
+  accountTypes: text('account_types').notNull().default('[]'),
   secret: text('secret').notNull(),
   previousSecret: text('previous_secret'),
   previousSecretExpiresAt: text('previous_secret_expires_at'),

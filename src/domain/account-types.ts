@@ -56,3 +56,17 @@ export function accountScopesConflict(a: readonly string[] | undefined, b: reado
   if (a === undefined || b === undefined) return a === b;
   return a.some((t) => b.includes(t));
 }
+
+/** The account types a record names anywhere (settings, default periods, region rules), in the list's order. */
+export function accountTypesNamed(doc: {
+  settings: readonly { accountTypes?: readonly string[]; defaults: readonly { accountTypes?: readonly string[] }[] }[];
+  regionRules: readonly { accountTypes?: readonly string[] }[];
+}): AccountTypeCode[] {
+  const named = new Set<string>();
+  for (const s of doc.settings) {
+    for (const t of s.accountTypes ?? []) named.add(t);
+    for (const d of s.defaults) for (const t of d.accountTypes ?? []) named.add(t);
+  }
+  for (const r of doc.regionRules) for (const t of r.accountTypes ?? []) named.add(t);
+  return ACCOUNT_TYPE_CODES.filter((t) => named.has(t));
+}

@@ -1,4 +1,5 @@
 import type { PlatformDocument, Setting } from '../schemas/platform.js';
+import { appliesToAccountType } from './account-types.js';
 
 interface Range {
   effectiveFrom: string | null;
@@ -14,12 +15,18 @@ export function inEffect(range: Range, at: string): boolean {
  * A setting exists on `at` when that day lies between the start of its first known default period
  * and the end of its last one. A day in a gap between two periods is inside that span: the setting
  * existed, its default then is simply not known (so it resolves to null, never to "not trained").
+ * With an account type, only the periods that apply to it count (all of them when none does).
+ * Periods are in date order within each account scope, but a scoped period listed after general
+ * ones may start earlier, so the span runs from the earliest start to the latest end.
  */
-export function settingExistsOn(setting: Setting, at: string): boolean {
-  const first = setting.defaults[0];
-  const last = setting.defaults[setting.defaults.length - 1];
-  if (!first || !last) return true;
-  return (first.effectiveFrom === null || first.effectiveFrom <= at) && (last.effectiveUntil === null || at < last.effectiveUntil);
+export function settingExistsOn(setting: Setting, at: string, accountType?: string): boolean {
+  const scoped = accountType ? setting.defaults.filter((d) => appliesToAccountType(d.accountTypes, accountType)) : [];
+  // No period for this account type: the setting's span is that of all its periods (its default for the type is unknown).
+  const periods = scoped.length > 0 ? scoped : setting.defaults;
+  if (periods.length === 0) return true;
+  const startsBy = periods.some((d) => d.effectiveFrom === null || d.effectiveFrom <= at);
+  const endsAfter = periods.some((d) => d.effectiveUntil === null || at < d.effectiveUntil);
+  return startsBy && endsAfter;
 }
 
 /** The day an event counts from on a timeline: when it took effect, else when it was announced. */

@@ -1,5 +1,5 @@
-import { PrimarySourceKinds } from '../schemas/common.js';
 import type { PlatformDocument, Source } from '../schemas/platform.js';
+import { PRIMARY_SOURCE_KINDS } from './source-kinds.js';
 
 /**
  * How well a fact is backed. `primary`: the platform's own words, a regulator, a court or an archived
@@ -20,7 +20,7 @@ export function evidenceOf(fact: Fact, sources: ReadonlyMap<string, Source> | re
   const byId = sources instanceof Map ? sources : new Map((sources as readonly Source[]).map((s) => [s.id, s]));
   return fact.sources.some((id) => {
     const kind = byId.get(id)?.kind;
-    return kind !== undefined && PrimarySourceKinds.includes(kind);
+    return kind !== undefined && PRIMARY_SOURCE_KINDS.includes(kind);
   })
     ? 'primary'
     : 'secondary';

@@ -1,13 +1,17 @@
-import type { DefaultState, Device, Mechanism } from '../schemas/common.js';
-import type { OptOutPath, PlatformDocument, RegionRule, Setting, Source } from '../schemas/platform.js';
+import type { ControlledBy, DefaultState, Device, Mechanism } from '../schemas/common.js';
+import type { DefaultPeriod, OptOutException, OptOutPath, PlatformDocument, RegionRule, Setting, Source } from '../schemas/platform.js';
+import { ACCOUNT_TYPE_CODES, type AccountTypeCode, appliesToAccountType, DEFAULT_ACCOUNT_TYPE } from './account-types.js';
 import { inEffect, settingExistsOn } from './effective.js';
 import { type Evidence, evidenceOf, weakestEvidence } from './evidence.js';
+import { type AiPrefCategory, aiPrefCategoriesOf, countingSettings } from './purposes.js';
 import { regionSpecificity } from './regions.js';
 
 export interface Decision {
   kind: 'region_rule' | 'setting_default' | 'unknown';
   regionRuleId: string | null;
   matchedBy: 'country' | 'group' | null;
+  /** The account types the deciding fact named; null when it applies to every kind of account. */
+  accountTypes: string[] | null;
   explanation: string;
 }
 
@@ -24,6 +28,11 @@ export interface ResolvedSetting {
   optOutUrl: string | null;
   retroactive: boolean | null;
   coversAffiliates: boolean | null;
+  /** The account types the setting exists for; null when it exists for every kind. */
+  accountTypes: string[] | null;
+  controlledBy: ControlledBy;
+  aiPrefCategories: AiPrefCategory[];
+  exceptions: (OptOutException & { evidence: Evidence })[];
   paths: OptOutPath[];
   availableDevices: Device[];
   decidedBy: Decision;
@@ -34,6 +43,7 @@ export interface ResolvedSetting {
 }
 
 export interface Resolution {
+  accountType: AccountTypeCode;
   trainingByDefault: boolean | null;
   decidedBy: (Decision & { settingId: string | null }) | null;
   rule: RegionRule | null;
@@ -43,18 +53,6 @@ export interface Resolution {
   sources: Source[];
 }
 
-/**
- * Purposes that make a setting part of the headline answer: training generative models, by the
- * platform, its affiliates or third parties. Settings for other models (ranking, personalisation)
- * only decide the answer on platforms that have no generative-AI setting.
- */
-export const GENERATIVE_PURPOSES: ReadonlySet<string> = new Set([
-  'train_own_generative_models',
-  'share_with_affiliates',
-  'license_to_third_parties',
-  'third_party_crawling',
-]);
-
 const TRAINS: Record<DefaultState, boolean> = {
   opted_in: true,
   no_choice: true,
@@ -62,39 +60,69 @@ const TRAINS: Record<DefaultState, boolean> = {
   not_applicable: false,
 };
 
-/** The region rule that governs a setting for a region on a day: most specific, then most recent. */
-export function governingRule(doc: PlatformDocument, settingId: string, region: string, at: string) {
-  let best: { rule: RegionRule; specificity: 1 | 2 } | undefined;
+/**
+ * The region rule that governs a setting for a region, account type and day: most specific region
+ * (a country beats a group), then a rule naming the account type over a general one, then the most
+ * recent.
+ */
+export function governingRule(
+  doc: PlatformDocument,
+  settingId: string,
+  region: string,
+  at: string,
+  accountType: string = DEFAULT_ACCOUNT_TYPE,
+) {
+  let best: { rule: RegionRule; specificity: 1 | 2; named: boolean } | undefined;
   for (const rule of doc.regionRules) {
-    if (!inEffect(rule, at)) continue;
+    if (!inEffect(rule, at) || !appliesToAccountType(rule.accountTypes, accountType)) continue;
     if (rule.settingIds.length > 0 && !rule.settingIds.includes(settingId)) continue;
     const specificity = regionSpecificity(rule.regions, region);
     if (specificity === 0) continue;
+    const named = rule.accountTypes !== undefined;
     if (
       !best ||
       specificity > best.specificity ||
-      (specificity === best.specificity && (rule.effectiveFrom ?? '') >= (best.rule.effectiveFrom ?? ''))
+      (specificity === best.specificity &&
+        (named > best.named || (named === best.named && (rule.effectiveFrom ?? '') >= (best.rule.effectiveFrom ?? ''))))
     ) {
-      best = { rule, specificity };
+      best = { rule, specificity, named };
     }
   }
   return best;
 }
 
+/** The default period in force for an account type on a day: one naming the type beats a general one. */
+export function periodFor(setting: Setting, at: string, accountType: string): DefaultPeriod | undefined {
+  let general: DefaultPeriod | undefined;
+  for (const d of setting.defaults) {
+    if (!inEffect(d, at) || !appliesToAccountType(d.accountTypes, accountType)) continue;
+    if (d.accountTypes) return d;
+    general ??= d;
+  }
+  return general;
+}
+
+const scopeText = (types: string[] | undefined) => (types ? ` for ${types.join(', ')} accounts` : '');
+
 /**
  * Answers "is this person's data used for training by default, and how do they opt out": per
- * setting in force on `at`, the governing region rule (a country rule beats a group rule) or the
- * setting's own default, and the steps for `device`.
+ * setting in force on `at` for the account type, the governing region rule (a country rule beats a
+ * group rule) or the setting's own default, and the steps for `device`.
  */
-export function resolveOptOut(doc: PlatformDocument, opts: { region: string | null; device: Device | null; at: string }): Resolution {
+export function resolveOptOut(
+  doc: PlatformDocument,
+  opts: { region: string | null; device: Device | null; at: string; accountType?: AccountTypeCode },
+): Resolution {
   const { region, device, at } = opts;
+  const accountType = opts.accountType ?? DEFAULT_ACCOUNT_TYPE;
   const sourcesById = new Map(doc.sources.map((s) => [s.id, s]));
   const where = region ? `in ${region}` : 'with no region rule applied';
+  const who = `a ${accountType} account`;
   const settings: ResolvedSetting[] = doc.settings
-    .filter((s) => settingExistsOn(s, at))
+    .filter((s) => appliesToAccountType(s.accountTypes, accountType) && settingExistsOn(s, at, accountType))
     .map((s) => {
-      const period = s.defaults.find((d) => inEffect(d, at));
-      const governing = region ? governingRule(doc, s.id, region, at) : undefined;
+      const period = periodFor(s, at, accountType);
+      const governing = region ? governingRule(doc, s.id, region, at, accountType) : undefined;
       const rule = governing?.rule;
       const excluded = rule?.treatment === 'excluded';
       const defaultState = rule?.treatment === 'override' && rule.defaultState ? rule.defaultState : (period?.state ?? null);
@@ -106,9 +134,10 @@ export function resolveOptOut(doc: PlatformDocument, opts: { region: string | nu
           kind: 'region_rule',
           regionRuleId: rule.id,
           matchedBy,
+          accountTypes: rule.accountTypes ?? null,
           explanation: excluded
-            ? `Region rule "${rule.id}" (${rule.regions.join(', ')}) leaves people ${where} out of this use on ${at}.`
-            : `Region rule "${rule.id}" (${rule.regions.join(', ')}) sets the treatment ${where} on ${at}` +
+            ? `Region rule "${rule.id}" (${rule.regions.join(', ')}${scopeText(rule.accountTypes)}) leaves ${who} ${where} out of this use on ${at}.`
+            : `Region rule "${rule.id}" (${rule.regions.join(', ')}${scopeText(rule.accountTypes)}) sets the treatment of ${who} ${where} on ${at}` +
               (defaultState ? `: default ${defaultState}.` : '.'),
         };
       } else if (defaultState) {
@@ -116,18 +145,27 @@ export function resolveOptOut(doc: PlatformDocument, opts: { region: string | nu
           kind: 'setting_default',
           regionRuleId: null,
           matchedBy: null,
-          explanation: `No region rule applies ${where} on ${at}; the setting's default then was ${defaultState}.`,
+          accountTypes: period?.accountTypes ?? null,
+          explanation: `No region rule applies to ${who} ${where} on ${at}; the setting's default then${scopeText(period?.accountTypes)} was ${defaultState}.`,
         };
       } else {
         decidedBy = {
           kind: 'unknown',
           regionRuleId: null,
           matchedBy: null,
-          explanation: `The registry does not know this setting's default on ${at}.`,
+          accountTypes: period?.accountTypes ?? null,
+          explanation: `The registry does not know this setting's default for ${who} on ${at}.`,
         };
       }
       const paths = device ? s.paths.filter((p) => p.device === device) : s.paths;
-      const sources = new Set([...s.sources, ...(period?.sources ?? []), ...(rule?.sources ?? []), ...paths.flatMap((p) => p.sources)]);
+      const exceptions = (s.exceptions ?? []).filter((x) => inEffect(x, at));
+      const sources = new Set([
+        ...s.sources,
+        ...(period?.sources ?? []),
+        ...(rule?.sources ?? []),
+        ...paths.flatMap((p) => p.sources),
+        ...exceptions.flatMap((x) => x.sources),
+      ]);
       const deciding = rule ?? (defaultState ? period : undefined);
       const facts = [...(deciding ? [deciding] : []), ...paths];
       return {
@@ -143,6 +181,10 @@ export function resolveOptOut(doc: PlatformDocument, opts: { region: string | nu
         optOutUrl: (rule?.treatment === 'override' && rule.optOutUrl) || s.deepLink,
         retroactive: s.retroactive,
         coversAffiliates: s.coversAffiliates,
+        accountTypes: s.accountTypes ?? null,
+        controlledBy: period?.controlledBy ?? s.controlledBy ?? 'user',
+        aiPrefCategories: aiPrefCategoriesOf(s.purposes),
+        exceptions: exceptions.map((x) => ({ ...x, evidence: evidenceOf(x, sourcesById) })),
         paths,
         availableDevices: s.paths.map((p) => p.device),
         decidedBy,
@@ -152,14 +194,14 @@ export function resolveOptOut(doc: PlatformDocument, opts: { region: string | nu
       };
     });
 
-  const generative = settings.filter((s) => s.purposes.some((p) => GENERATIVE_PURPOSES.has(p)));
-  const counted = generative.length > 0 ? generative : settings;
+  const counted = countingSettings(settings);
   for (const s of counted) s.countsTowardAnswer = true;
   const deciding = counted.find((s) => s.trainingByDefault === true) ?? counted.find((s) => s.trainingByDefault === null) ?? counted[0];
   const trainingByDefault = deciding ? deciding.trainingByDefault : null;
   const cited = new Set(settings.flatMap((s) => s.sources));
   const decidingEvidence = counted.map((s) => s.evidence).filter((e): e is Evidence => e !== null);
   return {
+    accountType,
     trainingByDefault,
     evidence: decidingEvidence.length > 0 ? weakestEvidence(decidingEvidence) : null,
     decidedBy: deciding ? { ...deciding.decidedBy, settingId: deciding.id } : null,
@@ -167,4 +209,16 @@ export function resolveOptOut(doc: PlatformDocument, opts: { region: string | nu
     settings,
     sources: doc.sources.filter((s) => cited.has(s.id)),
   };
+}
+
+/**
+ * The headline for every account type (same region, day): what a person would be told on a
+ * personal, education, business, enterprise or government account.
+ */
+export function headlineByAccountType(doc: PlatformDocument, region: string | null, at: string): Record<AccountTypeCode, boolean | null> {
+  const out = {} as Record<AccountTypeCode, boolean | null>;
+  for (const accountType of ACCOUNT_TYPE_CODES) {
+    out[accountType] = resolveOptOut(doc, { region, device: null, at, accountType }).trainingByDefault;
+  }
+  return out;
 }

@@ -1,4 +1,9 @@
-import type { SourceKind } from '../schemas/common.js';
+/** What a source is; `schemas/common.ts` describes each kind for the API. */
+export const SOURCE_KINDS = ['platform', 'regulator', 'court', 'terms_archive', 'press', 'other'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** Kinds whose word is the platform's own, or an authority's: a fact citing one has primary evidence. */
+export const PRIMARY_SOURCE_KINDS: readonly SourceKind[] = ['platform', 'regulator', 'court', 'terms_archive'];
 
 /** Hosts of authorities the registry cites (data-protection and consumer regulators, parliaments). */
 const REGULATOR_HOSTS =

@@ -1,8 +1,9 @@
 import type { DefaultState, Device } from '../schemas/common.js';
 import type { PlatformDocument } from '../schemas/platform.js';
+import { type AccountTypeCode, accountTypesNamed } from './account-types.js';
 import { eventDate } from './effective.js';
 import { type Evidence, withEvidence } from './evidence.js';
-import { resolveOptOut } from './resolve.js';
+import { type Decision, resolveOptOut } from './resolve.js';
 
 /**
  * What lists, events and the registry summary need from a platform revision, derived once when the
@@ -20,6 +21,8 @@ export interface ListSummary {
   eventCount: number;
   sourceCount: number;
   devices: Device[];
+  /** Account types the record treats differently; absent in summaries derived before they existed (none did then). */
+  accountTypes?: AccountTypeCode[];
 }
 
 export function listSummaryOf(doc: PlatformDocument): ListSummary {
@@ -32,6 +35,7 @@ export function listSummaryOf(doc: PlatformDocument): ListSummary {
     eventCount: doc.events.length,
     sourceCount: doc.sources.length,
     devices: devicesOf(doc),
+    accountTypes: accountTypesNamed(doc),
   };
 }
 
@@ -52,6 +56,7 @@ export function resolutionInputOf(doc: PlatformDocument): PlatformDocument {
     settings: doc.settings.map((s) => ({
       id: s.id,
       purposes: s.purposes,
+      ...(s.accountTypes !== undefined ? { accountTypes: s.accountTypes } : {}),
       defaults: s.defaults,
       paths: s.paths.map((p) => ({
         device: p.device,
@@ -68,15 +73,24 @@ export function resolutionInputOf(doc: PlatformDocument): PlatformDocument {
 export interface ListAnswer {
   trainingByDefault: boolean | null;
   evidence: Evidence | null;
+  decidedBy: (Omit<Decision, 'explanation'> & { settingId: string | null }) | null;
   defaultStates: DefaultState[];
 }
 
-/** A list item's resolved answer for a region and day, from a full document or its resolution input alike. */
-export function listAnswer(doc: PlatformDocument, region: string | null, at: string): ListAnswer {
-  const answer = resolveOptOut(doc, { region, device: null, at });
+/** A list item's resolved answer for a region, account type and day, from a full document or its resolution input alike. */
+export function listAnswer(doc: PlatformDocument, region: string | null, at: string, accountType?: AccountTypeCode): ListAnswer {
+  const answer = resolveOptOut(doc, { region, device: null, at, accountType });
+  const decided = answer.decidedBy;
   return {
     trainingByDefault: answer.trainingByDefault,
     evidence: answer.evidence,
+    decidedBy: decided && {
+      kind: decided.kind,
+      regionRuleId: decided.regionRuleId,
+      matchedBy: decided.matchedBy,
+      accountTypes: decided.accountTypes,
+      settingId: decided.settingId,
+    },
     defaultStates: [...new Set(answer.settings.map((s) => s.defaultState).filter((s): s is DefaultState => s !== null))],
   };
 }

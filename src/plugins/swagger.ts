@@ -428,6 +428,11 @@ export const swaggerPlugin = fp(async (app: FastifyInstance) => {
         { name: 'Platforms', description: 'Platforms, their settings, and the resolved opt-out answer.' },
         { name: 'Events', description: 'The policy timeline across platforms.' },
         { name: 'Regions', description: 'Countries and region groups rules refer to.' },
+        {
+          name: 'Vocabulary',
+          description:
+            'The terms answers are given in: account types, and purposes with the headline rule and their AI Preferences categories.',
+        },
         { name: 'Changes', description: 'The change feed: one entry per registry version.' },
         { name: 'Registry', description: 'The registry as a whole.' },
         { name: 'Admin', description: 'Writes and audit (Bearer API key).' },

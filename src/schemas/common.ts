@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_TYPE_CODES } from '../domain/account-types.js';
+import { AIPREF_CATEGORIES, AIPREF_VOCABULARY, PURPOSE_AIPREF, PURPOSES } from '../domain/purposes.js';
+import { PRIMARY_SOURCE_KINDS, SOURCE_KINDS } from '../domain/source-kinds.js';
 
 /**
  * Messages in the API's own words for the issues zod words generically ("Invalid input: expected
@@ -13,7 +15,7 @@ z.config({
       return `must be ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}`;
     }
     if (issue.code === 'invalid_value' && issue.values.length > 0) {
-      return issue.values.length <= 20
+      return issue.values.length <= 30
         ? `must be one of: ${issue.values.map(String).join(', ')}`
         : 'is not one of the accepted values (the problem’s `validValues` lists them)';
     }
@@ -148,16 +150,7 @@ export const DataCategory = z.enum(DataCategories).meta({
   description: 'A kind of user data a setting covers.',
 });
 
-export const Purposes = [
-  'train_own_generative_models',
-  'train_group_generative_models',
-  'train_own_models',
-  'product_improvement',
-  'share_with_affiliates',
-  'license_to_third_parties',
-  'third_party_crawling',
-  'third_party_processing',
-] as const;
+export const Purposes = PURPOSES;
 export const Purpose = z.enum(Purposes).meta({
   id: 'Purpose',
   description:
@@ -169,9 +162,26 @@ export const Purpose = z.enum(Purposes).meta({
     'corporate group without being trained on under this setting), `license_to_third_parties` (licensed or sold to companies ' +
     'outside the group for their AI), `third_party_crawling` (third-party AI crawlers allowed to collect it), ' +
     '`third_party_processing` (what a third party the person chooses to send data to, such as a third-party bot or an app ' +
-    'integration, does with it).',
+    'integration, does with it). ' +
+    `In the IETF AI Preferences vocabulary (${AIPREF_VOCABULARY.draft}, ${AIPREF_VOCABULARY.date}): ` +
+    Object.entries(PURPOSE_AIPREF)
+      .map(
+        ([purpose, categories]) => `\`${purpose}\` → ${categories.length ? categories.map((c) => `\`${c}\``).join(', ') : 'no category'}`,
+      )
+      .join('; ') +
+    '.',
 });
 export type Purpose = z.infer<typeof Purpose>;
+
+export const AiPrefCategory = z.enum(AIPREF_CATEGORIES).meta({
+  id: 'AiPrefCategory',
+  description:
+    `A category of use of the IETF AI Preferences vocabulary, ${AIPREF_VOCABULARY.draft} (${AIPREF_VOCABULARY.date}, ` +
+    `${AIPREF_VOCABULARY.url}): \`train-ai\`, using data to change the learned parameters of a model that generates content; ` +
+    '`search`, use in an application that selects content and links to where it is. Derived from a setting’s purposes ' +
+    '(see `Purpose`), so tools that speak that vocabulary can map the registry’s answers to their terms.',
+});
+export type AiPrefCategory = z.infer<typeof AiPrefCategory>;
 
 export const AccountTypes = ACCOUNT_TYPE_CODES;
 export const AccountType = z.enum(ACCOUNT_TYPE_CODES).meta({
@@ -218,6 +228,7 @@ export type ExceptionAction = z.infer<typeof ExceptionAction>;
  */
 export const LanguageTag = z
   .string()
+  .max(11)
   .regex(/^[a-z]{2,3}(?:-(?:[A-Z]{2}|[A-Z][a-z]{3}))?$/, 'must be a BCP 47 language tag such as "de", "fr" or "pt-BR"')
   .refine((tag) => tag.split('-')[0] !== 'en', 'English is the record itself; translations are for other languages')
   .meta({ id: 'LanguageTag', description: 'A BCP 47 language tag, e.g. `de`, `fr`, `pt-BR`.', example: 'de' });
@@ -245,7 +256,7 @@ export const PlatformStatus = z.enum(['active', 'retired']).meta({
   description: '`retired` is a tombstone: the platform stays in history and its slug is never reused.',
 });
 
-export const SourceKinds = ['platform', 'regulator', 'court', 'terms_archive', 'press', 'other'] as const;
+export const SourceKinds = SOURCE_KINDS;
 export const SourceKind = z.enum(SourceKinds).meta({
   id: 'SourceKind',
   description:
@@ -255,5 +266,4 @@ export const SourceKind = z.enum(SourceKinds).meta({
 });
 export type SourceKind = z.infer<typeof SourceKind>;
 
-/** Kinds whose word is the platform's own, or an authority's: a fact citing one has primary evidence. */
-export const PrimarySourceKinds: readonly SourceKind[] = ['platform', 'regulator', 'court', 'terms_archive'];
+export const PrimarySourceKinds = PRIMARY_SOURCE_KINDS;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { allRegionCodes } from '../domain/regions.js';
-import { Category, DefaultState, Device, decimalInteger, EventKind, IsoDate, Slug, Version } from './common.js';
+import { AccountType, Category, DefaultState, Device, decimalInteger, EventKind, IsoDate, Slug, Version } from './common.js';
 
 export const VersionParam = Version.optional()
   .describe('Read the registry exactly as recorded at this version (404 if it does not exist yet). Responses pinned this way never change.')
@@ -30,6 +30,13 @@ export const RegionParam = z
   )
   .describe('The person’s country (ISO 3166-1 alpha-2, e.g. DE) or a region group (EU, EEA); case-insensitive.');
 
+export const AccountTypeParam = AccountType.default('personal')
+  .describe(
+    'The kind of account the person uses: `personal` (the default), `education`, `business`, `enterprise` or `government` ' +
+      '(`GET /v1/account-types` describes each). Facts that name this account type beat general ones; settings that exist only for other kinds are left out.',
+  )
+  .meta({ examples: ['enterprise'] });
+
 export const SlugParams = z.strictObject({ slug: Slug.describe('The platform’s slug, e.g. `linkedin`.').meta({ examples: ['linkedin'] }) });
 
 export const PlatformListQuery = z.strictObject({
@@ -51,8 +58,9 @@ export const PlatformListQuery = z.strictObject({
   device: Device.optional()
     .describe('Only platforms with documented opt-out steps for this device.')
     .meta({ examples: ['android'] }),
+  accountType: AccountTypeParam,
   defaultState: DefaultState.optional()
-    .describe('Only platforms with a setting whose default (for `region`, on `at`) is this.')
+    .describe('Only platforms with a setting whose default (for `region` and `accountType`, on `at`) is this.')
     .meta({ examples: ['opted_in'] }),
   verifiedBefore: IsoDate.optional()
     .describe('Only platforms whose record was last checked against its sources before this day (records due for review).')
@@ -72,6 +80,7 @@ export const OptOutQuery = z.strictObject({
   device: Device.optional()
     .describe('The device to give steps for. Without it, steps for every device are returned.')
     .meta({ examples: ['ios'] }),
+  accountType: AccountTypeParam,
   at: AtParam.describe('The day to answer for; today (UTC) when omitted.'),
   version: VersionParam,
 });

@@ -1,8 +1,20 @@
 import { z } from 'zod';
 import { PROBLEM_CODE_LIST, PROBLEM_CODES } from '../errors.js';
 import { ChangeEntry, JsonPatchOperation } from './changes.js';
-import { Category, DataCategory, DefaultState, Device, IsoDate, Mechanism, PlatformStatus, Purpose } from './common.js';
-import { AsOf, Evidence, OptOutPath, PlatformDocument, PolicyEvent, RegionRule, Revision, Source } from './platform.js';
+import {
+  AccountType,
+  AiPrefCategory,
+  Category,
+  ControlledBy,
+  DataCategory,
+  DefaultState,
+  Device,
+  IsoDate,
+  Mechanism,
+  PlatformStatus,
+  Purpose,
+} from './common.js';
+import { AsOf, Evidence, OptOutException, OptOutPath, PlatformDocument, PolicyEvent, RegionRule, Revision, Source } from './platform.js';
 
 export const Problem = z
   .object({
@@ -25,14 +37,34 @@ export const Problem = z
   .meta({ id: 'Problem', description: 'An RFC 9457 problem details object (`application/problem+json`).' });
 
 /** `{ data, nextCursor }`, the shape of every list. */
-export const page = <T extends z.ZodType>(item: T, id: string, description: string) =>
+export const page = <T extends z.ZodType, A extends z.ZodType = typeof AsOf>(item: T, id: string, description: string, asOf?: A) =>
   z
     .object({
       data: z.array(item),
       nextCursor: z.string().nullable().describe('Pass as `cursor` to get the next page; null on the last page.'),
-      asOf: AsOf,
+      asOf: (asOf ?? AsOf) as A,
     })
     .meta({ id, description });
+
+const accountTypesNamed = z
+  .array(AccountType)
+  .nullable()
+  .describe('The account types the deciding fact names; null when it applies to every kind of account.');
+
+export const Decision = z
+  .object({
+    kind: z.enum(['region_rule', 'setting_default', 'unknown']),
+    regionRuleId: z.string().nullable(),
+    matchedBy: z.enum(['country', 'group']).nullable().describe('Whether the rule named the region itself or a group containing it.'),
+    accountTypes: accountTypesNamed,
+    explanation: z.string(),
+  })
+  .meta({
+    id: 'Decision',
+    description:
+      'What decided the answer: a region rule, the setting’s own default (a period for the account type asked about beats a ' +
+      'general one), or nothing known.',
+  });
 
 export const PlatformSummary = z
   .object({
@@ -46,27 +78,38 @@ export const PlatformSummary = z
     trainingByDefault: z
       .boolean()
       .nullable()
-      .describe('Whether data is used for training by default on `at` (for `region`, when given); null when unknown.'),
+      .describe('Whether data is used for training by default on `at`, for `accountType` (and `region`, when given); null when unknown.'),
     evidence: Evidence.nullable().describe(
-      'The weakest evidence among the facts that decided `trainingByDefault` (for `region`, on `at`); null when nothing did.',
+      'The weakest evidence among the facts that decided `trainingByDefault` (for `region` and `accountType`, on `at`); null when nothing did.',
     ),
-    defaultStates: z.array(DefaultState).describe('Distinct default states of its settings on `at` (for `region`, when given).'),
+    decidedBy: Decision.omit({ explanation: true })
+      .extend({ settingId: z.string().nullable() })
+      .nullable()
+      .describe('The setting and the rule that decided `trainingByDefault`; `GET …/opt-out` explains it in words.'),
+    defaultStates: z.array(DefaultState).describe('Distinct default states of its settings on `at` (for `region` and `accountType`).'),
+    accountTypes: z
+      .array(AccountType)
+      .describe(
+        'Account types the record treats differently from the rest (named by a setting, default period or region rule); empty when it treats every kind alike.',
+      ),
     devices: z.array(Device).describe('Devices with documented opt-out steps.'),
     settingCount: z.int(),
     revision: Revision,
   })
   .meta({ id: 'PlatformSummary', description: 'A platform in a list.' });
 
-export const PlatformList = page(PlatformSummary, 'PlatformList', 'A page of platforms.');
+export const ListAsOf = AsOf.extend({
+  at: IsoDate.describe('The day the items’ answers were resolved for (today, UTC, when `at` was not given).'),
+  region: z.string().nullable().describe('The region the answers were resolved for; null when none was given.'),
+  accountType: AccountType.describe('The account type the answers were resolved for (`personal` when none was given).'),
+}).meta({ id: 'ListAsOf', description: 'Which registry version, day, region and account type a list’s answers describe.' });
 
-export const Decision = z
-  .object({
-    kind: z.enum(['region_rule', 'setting_default', 'unknown']),
-    regionRuleId: z.string().nullable(),
-    matchedBy: z.enum(['country', 'group']).nullable().describe('Whether the rule named the region itself or a group containing it.'),
-    explanation: z.string(),
-  })
-  .meta({ id: 'Decision', description: 'What decided the answer: a region rule, the setting’s own default, or nothing known.' });
+export const PlatformList = page(PlatformSummary, 'PlatformList', 'A page of platforms.', ListAsOf);
+
+export const ResolvedException = OptOutException.extend({ evidence: Evidence }).meta({
+  id: 'ResolvedException',
+  description: 'Something that makes data count for training although the person opted out, in force on the day asked about.',
+});
 
 export const ResolvedSetting = z
   .object({
@@ -74,7 +117,12 @@ export const ResolvedSetting = z
     name: z.string(),
     label: z.string().nullable(),
     purposes: z.array(Purpose),
+    aiPrefCategories: z
+      .array(AiPrefCategory)
+      .describe('The IETF AI Preferences categories its purposes fall under (see `AiPrefCategory`); empty when none does.'),
     dataCovered: z.array(DataCategory),
+    accountTypes: z.array(AccountType).nullable().describe('The account types the setting exists for; null when it exists for every kind.'),
+    controlledBy: ControlledBy.describe('Who can change the setting for the account type asked about.'),
     excluded: z.boolean().describe('True when a region rule leaves people there out of this use altogether.'),
     defaultState: DefaultState.nullable(),
     trainingByDefault: z.boolean().nullable(),
@@ -82,10 +130,19 @@ export const ResolvedSetting = z
     optOutUrl: z.string().nullable().describe('Where to opt out: the region’s form if a rule names one, else the setting’s deep link.'),
     retroactive: z.boolean().nullable(),
     coversAffiliates: z.boolean().nullable(),
+    exceptions: z
+      .array(ResolvedException)
+      .describe('What still counts for training after opting out (rating a reply, sending feedback, …); empty when none is known.'),
     paths: z.array(OptOutPath).describe('Steps for the requested device (all devices when none was given).'),
     availableDevices: z.array(Device),
     decidedBy: Decision,
-    countsTowardAnswer: z.boolean().describe('Whether this setting decides the headline `trainingByDefault` (see OptOutAnswer).'),
+    countsTowardAnswer: z
+      .boolean()
+      .describe(
+        'Whether this setting decides the headline `trainingByDefault`: true for settings about the platform (or its group) ' +
+          'training on the person’s data; false for sharing, licensing, crawling and third parties’ own processing, which keep ' +
+          'their own answer here.',
+      ),
     evidence: Evidence.nullable().describe('The weakest evidence among the facts that decided this setting’s answer and its paths.'),
     sources: z.array(z.string()),
   })
@@ -96,14 +153,17 @@ export const OptOutAnswer = z
     platform: z.object({ slug: z.string(), name: z.string(), status: PlatformStatus, lastVerified: IsoDate }),
     region: z.string().nullable(),
     device: Device.nullable(),
+    accountType: AccountType.describe('The account type the answer is for (`personal` when none was asked for).'),
     at: IsoDate,
     trainingByDefault: z
       .boolean()
       .nullable()
       .describe(
-        'Is this person’s data used to train generative AI if they do nothing? Decided by the settings for generative-AI training ' +
-          '(purposes train_own_generative_models, share_with_affiliates, license_to_third_parties, third_party_crawling), or by all ' +
-          'settings on a platform that has none of those: true if any of them trains by default, null if none does but one is unknown.',
+        'Does this platform, or its corporate group, train AI models on this person’s data unless they act? Decided only by ' +
+          'the settings about the platform’s or its group’s own training (purposes `train_own_generative_models`, ' +
+          '`train_group_generative_models`; on a platform with neither, `train_own_models` and `product_improvement`): true if ' +
+          'any of them trains by default, null if none does but one is unknown. Settings about sharing, licensing, crawlers or ' +
+          'third parties never decide it (see `countsTowardAnswer`).',
       ),
     evidence: Evidence.nullable().describe(
       'How well the answer is backed: the weakest evidence among the facts that decided it (the default period or region rule, and the steps shown). `secondary` means press reports only; `unconfirmed` that an editor could not confirm a fact. Null when nothing decided it.',
@@ -114,7 +174,7 @@ export const OptOutAnswer = z
     sources: z.array(Source),
     asOf: AsOf,
   })
-  .meta({ id: 'OptOutAnswer', description: 'The resolved answer for one person: region, device and day.' });
+  .meta({ id: 'OptOutAnswer', description: 'The resolved answer for one person: region, device, account type and day.' });
 
 export const HistoryEntry = z
   .object({
@@ -199,3 +259,35 @@ export const Health = z.object({ status: z.literal('ok'), version: z.int() }).me
   description: 'The instance is up and can read the registry, at this registry version.',
   examples: [{ status: 'ok', version: 42 }],
 });
+
+export const AccountTypeList = z
+  .object({
+    data: z.array(z.object({ code: AccountType, name: z.string(), description: z.string() })),
+  })
+  .meta({
+    id: 'AccountTypeList',
+    description:
+      'The kinds of account facts may be scoped to, and the `accountType` of a question. Platforms name their plans differently; each record says which of its plans is which kind.',
+  });
+
+export const PurposeList = z
+  .object({
+    data: z.array(
+      z.object({
+        code: Purpose,
+        decidesHeadline: z
+          .enum(['yes', 'fallback', 'no'])
+          .describe(
+            '`yes`: settings with this purpose decide `trainingByDefault`; `fallback`: only on a platform with no `yes` setting; `no`: never (shown as its own item).',
+          ),
+        aiPrefCategories: z.array(AiPrefCategory),
+      }),
+    ),
+    aiPrefVocabulary: z
+      .object({ draft: z.string(), date: IsoDate, url: z.string() })
+      .describe('The revision of the IETF AI Preferences vocabulary the `aiPrefCategories` follow.'),
+  })
+  .meta({
+    id: 'PurposeList',
+    description: 'What data may be used for, how each purpose counts toward the headline, and its AI Preferences categories.',
+  });

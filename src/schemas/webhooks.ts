@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChangeEntry } from './changes.js';
-import { EventKind, NonEmptyText, Slug, Version } from './common.js';
+import { AccountType, AccountTypes, EventKind, NonEmptyText, Slug, Version } from './common.js';
 import { RegionCode } from './platform.js';
 import { CursorParam, LimitParam } from './queries.js';
 import { page } from './responses.js';
@@ -27,6 +27,14 @@ export const WebhookFilters = z
       .default([])
       .describe(
         'Deliver only change sets whose changed region rules or policy events name one of these regions (a country matches a group containing it, and the reverse); empty: any change set.',
+      ),
+    accountTypes: z
+      .array(AccountType)
+      .max(AccountTypes.length)
+      .default([])
+      .describe(
+        'Deliver only change sets that change a fact applying to one of these account types: a setting, default period or region rule ' +
+          'scoped to it, or one that applies to every kind of account (as do policy events); empty: any change set.',
       ),
   })
   .meta({ id: 'WebhookFilters', description: 'Which change sets an endpoint receives: each non-empty list must match.' });

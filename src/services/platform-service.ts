@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { SummaryRow } from '../db/repository.js';
+import { DEFAULT_ACCOUNT_TYPE } from '../domain/account-types.js';
 import { narrowToDate, todayUtc } from '../domain/effective.js';
 import { withEvidence } from '../domain/evidence.js';
 import { resolveOptOut } from '../domain/resolve.js';
 import { type ListAnswer, type ListSummary, listAnswer } from '../domain/summaries.js';
-import type { DefaultState, Device } from '../schemas/common.js';
+import type { AccountType, DefaultState, Device } from '../schemas/common.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
 import type { CursorCodec, CursorScope } from './cursor.js';
 import type { RegistryReader } from './reader.js';
@@ -21,6 +22,7 @@ export interface ListPlatformsQuery extends ReadScope {
   q?: string;
   region?: string;
   device?: Device;
+  accountType?: AccountType;
   defaultState?: DefaultState;
   verifiedBefore?: string;
   limit: number;
@@ -58,7 +60,9 @@ export function listItem(row: Omit<SummaryRow, 'summary' | 'resolution'>, summar
     lastVerified: row.lastVerified,
     trainingByDefault: answer.trainingByDefault,
     evidence: answer.evidence,
+    decidedBy: answer.decidedBy,
     defaultStates: answer.defaultStates,
+    accountTypes: summary.accountTypes ?? [],
     devices: summary.devices,
     settingCount: summary.settingCount,
     revision: { version: row.version, recordedAt: row.recordedAt },
@@ -99,9 +103,21 @@ export class PlatformService {
 
   async list(query: ListPlatformsQuery, head?: number) {
     const { category, status, q, region, device, defaultState, verifiedBefore, at: atParam } = query;
+    const accountType = query.accountType ?? DEFAULT_ACCOUNT_TYPE;
     const scope: CursorScope = {
       endpoint: 'GET /v1/platforms',
-      filters: { category, status, q, region, device, defaultState, verifiedBefore, at: atParam },
+      // The default account type is left out, so cursors made before account types existed still decode.
+      filters: {
+        category,
+        status,
+        q,
+        region,
+        device,
+        defaultState,
+        verifiedBefore,
+        at: atParam,
+        accountType: accountType === DEFAULT_ACCOUNT_TYPE ? undefined : accountType,
+      },
     };
     const cursor = this.cursors.decode(query.cursor, scope, z.string().min(1), query.version);
     const { version, current } = await this.reader.resolve(cursor?.v ?? query.version, head);
@@ -134,7 +150,7 @@ export class PlatformService {
         recent: current,
       });
       for (const row of rows) {
-        const answer = listAnswer(this.reader.resolutionInput(row), query.region ?? null, at);
+        const answer = listAnswer(this.reader.resolutionInput(row), query.region ?? null, at, accountType);
         if (query.defaultState && !answer.defaultStates.includes(query.defaultState)) continue;
         if (data.length === query.limit) {
           more = true;
@@ -155,17 +171,21 @@ export class PlatformService {
     return {
       data,
       nextCursor: more && last ? this.cursors.encode(scope, { v: version, k: last.slug }) : null,
-      // The answers are resolved for `at`, today when not given: say which day.
-      asOf: { version, at },
+      // The answers are resolved for `at` (today when not given), a region and an account type: say which.
+      asOf: { version, at, region: query.region ?? null, accountType },
     };
   }
 
-  async optOut(slug: string, opts: { region?: string; device?: Device; at?: string; version?: number }, head?: number) {
+  async optOut(
+    slug: string,
+    opts: { region?: string; device?: Device; accountType?: AccountType; at?: string; version?: number },
+    head?: number,
+  ) {
     const version = await this.reader.resolveVersion(opts.version, head);
     const rev = await this.reader.revisionOrThrow(slug, version);
     const doc = this.reader.document(rev);
     const at = opts.at ?? todayUtc();
-    const resolution = resolveOptOut(doc, { region: opts.region ?? null, device: opts.device ?? null, at });
+    const resolution = resolveOptOut(doc, { region: opts.region ?? null, device: opts.device ?? null, at, accountType: opts.accountType });
     return {
       platform: { slug: doc.slug, name: doc.name, status: doc.status, lastVerified: doc.lastVerified },
       region: opts.region ?? null,

@@ -26,6 +26,7 @@ function filtersOf(row: WebhookSubscriptionRow): WebhookFilters {
     platforms: JSON.parse(row.platforms) as string[],
     eventKinds: JSON.parse(row.eventKinds) as WebhookFilters['eventKinds'],
     regions: JSON.parse(row.regions) as string[],
+    accountTypes: JSON.parse(row.accountTypes) as WebhookFilters['accountTypes'],
   };
 }
 
@@ -121,7 +122,7 @@ export class WebhookSubscriptionService {
   async create(input: { url: string; description: string; filters?: WebhookFilters }) {
     const url = await this.checkUrl(input.url);
     const secret = newSecret();
-    const filters = input.filters ?? { platforms: [], eventKinds: [], regions: [] };
+    const filters = input.filters ?? { platforms: [], eventKinds: [], regions: [], accountTypes: [] };
     const row = await this.store.write(async (tx) => {
       // Under the head lock, so exactly the change sets after `createdVersion` see this endpoint.
       const head = await tx.lockHead();
@@ -132,6 +133,7 @@ export class WebhookSubscriptionService {
         platforms: JSON.stringify(filters.platforms),
         eventKinds: JSON.stringify(filters.eventKinds),
         regions: JSON.stringify(filters.regions),
+        accountTypes: JSON.stringify(filters.accountTypes),
         secret,
         previousSecret: null,
         previousSecretExpiresAt: null,
@@ -166,6 +168,7 @@ export class WebhookSubscriptionService {
               platforms: JSON.stringify(input.filters.platforms),
               eventKinds: JSON.stringify(input.filters.eventKinds),
               regions: JSON.stringify(input.filters.regions),
+              accountTypes: JSON.stringify(input.filters.accountTypes),
             }
           : {}),
         updatedAt: new Date().toISOString(),

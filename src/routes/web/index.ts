@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { ACCOUNT_TYPES } from '../../domain/account-types.js';
 import { isRegionCode, REGION_GROUPS } from '../../domain/regions.js';
 import { ProblemError } from '../../errors.js';
-import { Devices, Slug } from '../../schemas/common.js';
+import { AccountTypes, Devices, Slug } from '../../schemas/common.js';
 import { type Html, html } from './html.js';
 import { answerView, DEVICE_LABELS, layout, type Picked, platformTable, problemView, searchForm } from './views.js';
 
@@ -18,12 +19,14 @@ export const PageQuery = z.object({
   q: lenient(z.string().trim().max(100, 'The platform search is longer than 100 characters.')),
   region: lenient(z.string().trim().toUpperCase().refine(isRegionCode, 'We do not know that country or region.')),
   device: lenient(z.enum(Devices, 'We do not know that device.')),
+  account: lenient(z.enum(AccountTypes, 'We do not know that kind of account.')),
   platform: lenient(Slug),
 });
 
 const HINTS: Record<string, string> = {
   region: `Pick your country from the list, or give its two-letter ISO 3166-1 code (such as GB, DE or US), or a region group: ${REGION_GROUPS.map((g) => `${g.code} (${g.name})`).join(', ')}.`,
   device: `Pick a device from the list: ${Devices.map((d) => `${d} (${DEVICE_LABELS[d]})`).join(', ')}.`,
+  account: `Pick the kind of account you use: ${ACCOUNT_TYPES.map((t) => `${t.code} (${t.name})`).join(', ')}.`,
   platform: 'Search by name and follow a link from the results.',
   q: 'Search with a shorter part of the platform’s name.',
 };
@@ -51,12 +54,12 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
       )}`;
       return send(reply, 400, 'Please check your choices · AI-training opt-out registry', body);
     }
-    const { q, region, device, platform } = parsed.data;
-    const picked: Picked = { q, region, device };
+    const { q, region, device, account, platform } = parsed.data;
+    const picked: Picked = { q, region, device, account };
     try {
-      const list = await app.services.platforms.list({ q, region, limit: 100 });
+      const list = await app.services.platforms.list({ q, region, accountType: account, limit: 100 });
       const slug = platform ?? (q && list.data.length === 1 ? list.data[0]?.slug : undefined);
-      const answer = slug ? await app.services.platforms.optOut(slug, { region, device }) : undefined;
+      const answer = slug ? await app.services.platforms.optOut(slug, { region, device, accountType: account }) : undefined;
       const form = searchForm({ ...picked, q: q ?? answer?.platform.name });
       const body = answer
         ? html`${form}${answerView(answer, picked)}${q && list.data.length > 1 ? platformTable(list.data, picked, list.nextCursor !== null) : ''}`

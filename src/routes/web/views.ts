@@ -1,6 +1,7 @@
+import { ACCOUNT_TYPES } from '../../domain/account-types.js';
 import { todayUtc } from '../../domain/effective.js';
 import { allCountryCodes, countryName, REGION_GROUPS } from '../../domain/regions.js';
-import type { DefaultState, Device, Mechanism } from '../../schemas/common.js';
+import type { AccountType, DefaultState, Device, ExceptionAction, Mechanism } from '../../schemas/common.js';
 import { Devices } from '../../schemas/common.js';
 import type { PlatformService } from '../../services/platform-service.js';
 import { Html, html, safeUrl } from './html.js';
@@ -11,6 +12,7 @@ export interface Picked {
   q?: string;
   region?: string;
   device?: Device;
+  account?: AccountType;
 }
 
 export const DEVICE_LABELS: Record<Device, string> = {
@@ -33,6 +35,17 @@ const MECHANISMS: Record<Mechanism, string> = {
   account_deletion: 'deleting your account',
   none: 'no way is offered',
 };
+const EXCEPTIONS: Record<ExceptionAction, string> = {
+  rated_response: 'Rating a reply',
+  sent_feedback: 'Sending feedback',
+  shared_publicly: 'Sharing publicly',
+  flagged_for_safety: 'Content flagged for safety review',
+  collected_before_opt_out: 'Data from before you opted out',
+  joined_programme: 'Joining a programme',
+  other: 'Other',
+};
+const accountName = (code: string) => ACCOUNT_TYPES.find((t) => t.code === code)?.name.toLowerCase() ?? code;
+const accountList = (codes: readonly string[]) => codes.map(accountName).join(', ');
 const COUNTRIES = allCountryCodes()
   .map((code) => ({ code, name: countryName(code) ?? code }))
   .sort((a, b) => a.name.localeCompare(b.name, 'en'));
@@ -83,6 +96,7 @@ export function searchForm(picked: Picked): Html {
 <optgroup label="Region groups">${REGION_GROUPS.map((g) => option(g.code, `${g.name} (${g.code})`, picked.region === g.code))}</optgroup>
 <optgroup label="Countries">${COUNTRIES.map((c) => option(c.code, c.name, picked.region === c.code))}</optgroup></select></div>
 <div><label for="device">Your device</label><select id="device" name="device">${option('', 'Any device', !picked.device)}${Devices.map((d) => option(d, DEVICE_LABELS[d], picked.device === d))}</select></div>
+<div><label for="account">Your kind of account</label><select id="account" name="account">${ACCOUNT_TYPES.map((t) => option(t.code, t.name, (picked.account ?? 'personal') === t.code))}</select></div>
 <button type="submit">Search</button></form>`;
 }
 
@@ -90,13 +104,14 @@ export function platformTable(items: PlatformItem[], picked: Picked, more: boole
   if (items.length === 0)
     return html`<p class="notice" role="status">No platform matches “${picked.q}”. Try another name, or clear the search to see them all.</p>`;
   const where = picked.region ? `in ${regionName(picked.region)}` : 'with no country chosen';
-  return html`<table><caption class="muted">${items.length} platform${items.length === 1 ? '' : 's'}; training by default ${where}, today</caption>
+  const account = `${accountName(picked.account ?? 'personal')} account`;
+  return html`<table><caption class="muted">${items.length} platform${items.length === 1 ? '' : 's'}; training by default for a ${account} ${where}, today</caption>
 <thead><tr><th scope="col">Platform</th><th scope="col">Trains AI on your data by default?</th><th scope="col">Category</th><th scope="col">Last verified</th></tr></thead>
 <tbody>${items.map(
     (
       p,
-    ) => html`<tr><th scope="row"><a href="${pageUrl({ platform: p.slug, region: picked.region, device: picked.device })}">${p.name}</a></th>
-<td><span class="badge ${verdictClass(p.trainingByDefault)}">${verdict(p.trainingByDefault)}</span> ${evidenceMarker(p.evidence)}</td><td>${p.category}</td><td>${p.lastVerified}${daysSince(p.lastVerified, todayUtc()) > STALE_AFTER_DAYS ? html` <span class="badge evidence-unconfirmed">may be out of date</span>` : ''}</td></tr>`,
+    ) => html`<tr><th scope="row"><a href="${pageUrl({ platform: p.slug, region: picked.region, device: picked.device, account: picked.account })}">${p.name}</a></th>
+<td><span class="badge ${verdictClass(p.trainingByDefault)}">${verdict(p.trainingByDefault)}</span> ${evidenceMarker(p.evidence)}${p.accountTypes.length ? html` <span class="muted">(differs for ${accountList(p.accountTypes)} accounts)</span>` : ''}</td><td>${p.category}</td><td>${p.lastVerified}${daysSince(p.lastVerified, todayUtc()) > STALE_AFTER_DAYS ? html` <span class="badge evidence-unconfirmed">may be out of date</span>` : ''}</td></tr>`,
   )}</tbody></table>${more ? html`<p class="muted">More platforms match; narrow the search to see them.</p>` : ''}`;
 }
 
@@ -108,7 +123,8 @@ function settingSection(s: Answer['settings'][number], device: Device | undefine
       : 'The default is not known.';
   return html`<section class="setting" aria-labelledby="setting-${s.id}"><h3 id="setting-${s.id}">${s.name}</h3>
 ${s.label ? html`<p>The control reads: “${s.label}”.</p>` : ''}<p><strong>${state}</strong> ${evidenceMarker(s.evidence)}</p>
-${s.countsTowardAnswer ? '' : html`<p class="muted">Not about generative-AI training, so it does not decide the answer above.</p>`}
+${s.countsTowardAnswer ? '' : html`<p class="muted">Not about the platform training AI on your data itself (it covers sharing, licensing, crawlers or a third party you choose), so it does not decide the answer above.</p>`}
+${s.accountTypes ? html`<p class="muted">Applies to ${accountList(s.accountTypes)} accounts only.</p>` : ''}${s.controlledBy === 'admin' ? html`<p><strong>Only your organisation’s administrator can change this setting for your account.</strong></p>` : ''}
 <p>How to opt out: ${MECHANISMS[s.mechanism]}.${s.optOutUrl ? html` <a href="${safeUrl(s.optOutUrl)}">Opt-out link</a>` : ''}</p>
 ${s.paths.map(
   (
@@ -117,7 +133,17 @@ ${s.paths.map(
 ${p.deepLink ? html`<p><a href="${safeUrl(p.deepLink)}">Go straight to the setting</a></p>` : ''}${p.notes ? html`<p class="muted">${p.notes}</p>` : ''}`,
 )}
 ${device && s.paths.length === 0 ? html`<p>No steps recorded for ${DEVICE_LABELS[device]}${s.availableDevices.length ? html`; steps exist for ${s.availableDevices.map((d) => DEVICE_LABELS[d]).join(', ')}` : ''}.</p>` : ''}
+${exceptionList(s.exceptions)}
 <p class="muted">Sources: ${s.sources.map((id, i) => html`${i ? ', ' : ''}<a href="#source-${id}">${id}</a>`)}</p></section>`;
+}
+
+/** What still counts for training after an opt-out: shown to people who opted out, so they know. */
+function exceptionList(exceptions: Answer['settings'][number]['exceptions']): Html | '' {
+  if (exceptions.length === 0) return '';
+  return html`<div class="notice"><h4>Still used after you opt out</h4><ul>${exceptions.map(
+    (x) =>
+      html`<li data-exception="${x.id}"><strong>${EXCEPTIONS[x.action]}:</strong> ${x.description} ${evidenceMarker(x.evidence)}${x.effectiveFrom ? html` <span class="muted">(since ${x.effectiveFrom})</span>` : ''} <span class="muted">Sources: ${x.sources.map((id, i) => html`${i ? ', ' : ''}<a href="#source-${id}">${id}</a>`)}</span></li>`,
+  )}</ul></div>`;
 }
 
 /** A visible marker for answers not backed by a platform, regulator, court or archived document. */
@@ -149,6 +175,7 @@ function verifiedNotice(lastVerified: string, today: string): Html {
 export function answerView(a: Answer, picked: Picked): Html {
   const where = a.region ? `in ${regionName(a.region)}` : 'with no country chosen';
   const on = a.device ? `, on ${DEVICE_LABELS[a.device]}` : '';
+  const account = a.accountType === 'personal' ? '' : `, ${accountName(a.accountType)} account`;
   const settings = [...a.settings].sort((x, y) => Number(y.countsTowardAnswer) - Number(x.countsTowardAnswer));
   const sentence =
     a.trainingByDefault === true
@@ -156,7 +183,7 @@ export function answerView(a: Answer, picked: Picked): Html {
       : a.trainingByDefault === false
         ? `${a.platform.name} does not use your data to train generative AI by default.`
         : `The registry does not know whether ${a.platform.name} uses your data to train AI by default.`;
-  return html`<section aria-labelledby="answer"><h2 id="answer">${a.platform.name} ${where}${on}</h2>
+  return html`<section aria-labelledby="answer"><h2 id="answer">${a.platform.name} ${where}${on}${account}</h2>
 <div class="answer" role="status"><p><span class="badge ${verdictClass(a.trainingByDefault)}">${verdict(a.trainingByDefault)}</span> ${evidenceMarker(a.evidence)} ${sentence}</p>
 ${verifiedNotice(a.platform.lastVerified, todayUtc())}
 ${a.decidedBy ? html`<p class="muted">${a.decidedBy.explanation}</p>` : ''}${a.rule?.notes ? html`<p class="muted">${a.rule.notes}</p>` : ''}

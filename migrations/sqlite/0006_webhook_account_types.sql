@@ -1,0 +1,1 @@
+ALTER TABLE `webhook_subscriptions` ADD `account_types` text DEFAULT '[]' NOT NULL;
