@@ -229,6 +229,214 @@ describe('resolveOptOut', () => {
   });
 });
 
+/** A setting with everything the resolution needs; tests override what they look at. */
+function setting(id: string, purposes: string[], defaults: unknown[], extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    name: id,
+    label: null,
+    description: `The ${id} setting.`,
+    dataCovered: ['ai_chats'],
+    purposes,
+    mechanism: 'toggle',
+    defaults,
+    retroactive: null,
+    coversAffiliates: null,
+    deepLink: null,
+    paths: [],
+    sources: ['s'],
+    ...extra,
+  };
+}
+const period = (state: string | null, extra: Record<string, unknown> = {}) => ({
+  state,
+  effectiveFrom: null,
+  effectiveUntil: null,
+  sources: ['s'],
+  ...extra,
+});
+const platform = (settings: unknown[], regionRules: unknown[] = []) =>
+  PlatformDocument.parse({ ...doc, settings, regionRules, events: [] });
+
+describe('the headline means what a person means', () => {
+  it('is never flipped by sharing within the group, licensing, crawlers or third parties the person chooses', () => {
+    const p = platform([
+      setting('own', ['train_own_generative_models'], [period('opted_out')]),
+      setting('affiliates', ['share_with_affiliates'], [period('opted_in')]),
+      setting('licence', ['license_to_third_parties'], [period('no_choice')]),
+      setting('crawlers', ['third_party_crawling'], [period('opted_in')]),
+      setting('bots', ['third_party_processing'], [period('no_choice')]),
+    ]);
+    const r = resolveOptOut(p, { region: null, device: null, at: '2026-01-01' });
+    expect(r.trainingByDefault).toBe(false);
+    expect(r.decidedBy?.settingId).toBe('own');
+    // The others keep their own answers, shown as items that do not count.
+    const others = r.settings.filter((s) => s.id !== 'own');
+    expect(others.map((s) => [s.id, s.trainingByDefault, s.countsTowardAnswer])).toEqual([
+      ['affiliates', true, false],
+      ['licence', true, false],
+      ['crawlers', true, false],
+      ['bots', true, false],
+    ]);
+  });
+
+  it('counts the group’s own training like the platform’s', () => {
+    const p = platform([
+      setting('own', ['train_own_generative_models'], [period('opted_out')]),
+      setting('group', ['train_group_generative_models'], [period('opted_in')]),
+    ]);
+    const r = resolveOptOut(p, { region: null, device: null, at: '2026-01-01' });
+    expect(r.trainingByDefault).toBe(true);
+    expect(r.decidedBy?.settingId).toBe('group');
+  });
+
+  it('is unknown on a platform whose only settings are about others: never decided by them', () => {
+    const p = platform([setting('licence', ['license_to_third_parties'], [period('opted_in')])]);
+    const r = resolveOptOut(p, { region: null, device: null, at: '2026-01-01' });
+    expect(r.trainingByDefault).toBeNull();
+    expect(r.decidedBy).toBeNull();
+    expect(r.settings[0]?.trainingByDefault).toBe(true);
+  });
+
+  it('maps purposes to the AI Preferences categories: generative training by anyone is train-ai, the rest none', () => {
+    const p = platform([
+      setting('own', ['train_own_generative_models'], [period('opted_in')]),
+      setting('ranking', ['train_own_models', 'product_improvement'], [period('no_choice')]),
+      setting('crawlers', ['third_party_crawling', 'share_with_affiliates'], [period('opted_in')]),
+    ]);
+    const r = resolveOptOut(p, { region: null, device: null, at: '2026-01-01' });
+    expect(r.settings.map((s) => [s.id, s.aiPrefCategories])).toEqual([
+      ['own', ['train-ai']],
+      ['ranking', []],
+      ['crawlers', ['train-ai']],
+    ]);
+  });
+});
+
+describe('account types', () => {
+  /** Consumers on by default; work and school accounts off and admin-controlled; a government-only setting; an enterprise rule in the EEA. */
+  const p = platform(
+    [
+      setting(
+        'train',
+        ['train_own_generative_models'],
+        [
+          period('opted_in', { effectiveFrom: '2025-01-01' }),
+          period('opted_out', { accountTypes: ['business', 'enterprise', 'education'], controlledBy: 'admin' }),
+        ],
+        {
+          exceptions: [
+            {
+              id: 'thumbs',
+              action: 'rated_response',
+              description: 'A rated reply is used anyway.',
+              dataCovered: ['ai_chats'],
+              effectiveFrom: '2025-06-01',
+              effectiveUntil: null,
+              sources: ['s'],
+            },
+          ],
+        },
+      ),
+      setting('gov-only', ['train_own_generative_models'], [period('not_applicable')], { accountTypes: ['government'] }),
+    ],
+    [
+      {
+        id: 'eea-enterprise',
+        regions: ['EEA'],
+        settingIds: ['train'],
+        treatment: 'excluded',
+        defaultState: null,
+        mechanism: null,
+        optOutUrl: null,
+        effectiveFrom: null,
+        effectiveUntil: null,
+        accountTypes: ['enterprise'],
+        notes: null,
+        sources: ['s'],
+      },
+    ],
+  );
+  const ask = (
+    accountType: 'personal' | 'education' | 'business' | 'enterprise' | 'government',
+    region: string | null = null,
+    at = '2026-01-01',
+  ) => resolveOptOut(p, { region, device: null, at, accountType });
+
+  it('asks about a personal account by default and says which period applied', () => {
+    const r = resolveOptOut(p, { region: null, device: null, at: '2026-01-01' });
+    expect(r.accountType).toBe('personal');
+    expect(r.trainingByDefault).toBe(true);
+    expect(r.decidedBy).toMatchObject({ kind: 'setting_default', accountTypes: null, settingId: 'train' });
+    expect(r.settings.map((s) => s.id)).toEqual(['train']);
+    expect(r.settings[0]?.controlledBy).toBe('user');
+  });
+
+  it('lets a period naming the account type beat the general one, with who controls it', () => {
+    for (const type of ['business', 'enterprise', 'education'] as const) {
+      const r = ask(type);
+      expect(r.trainingByDefault, type).toBe(false);
+      expect(r.decidedBy?.accountTypes, type).toEqual(['business', 'enterprise', 'education']);
+      expect(r.decidedBy?.explanation, type).toContain(`a ${type} account`);
+      expect(r.settings[0]?.controlledBy, type).toBe('admin');
+    }
+    // Before the consumer period began, a school account's scoped period already applied; a personal one's default is unknown.
+    expect(ask('education', null, '2024-06-01').trainingByDefault).toBe(false);
+    expect(ask('personal', null, '2024-06-01').trainingByDefault).toBeNull();
+  });
+
+  it('shows a setting only to the account types it exists for', () => {
+    expect(ask('government').settings.map((s) => s.id)).toEqual(['train', 'gov-only']);
+    expect(ask('personal').settings.map((s) => s.id)).toEqual(['train']);
+    // A government account falls under the general period of "train" (on), so the headline is true.
+    expect(ask('government').trainingByDefault).toBe(true);
+  });
+
+  it('applies a region rule scoped to an account type only to that type', () => {
+    const enterprise = ask('enterprise', 'DE');
+    expect(enterprise.decidedBy).toMatchObject({ kind: 'region_rule', regionRuleId: 'eea-enterprise', accountTypes: ['enterprise'] });
+    expect(enterprise.settings[0]?.excluded).toBe(true);
+    const personal = ask('personal', 'DE');
+    expect(personal.decidedBy?.kind).toBe('setting_default');
+    expect(personal.trainingByDefault).toBe(true);
+  });
+
+  it('returns what still counts after an opt-out, in force on the day, with its evidence and sources', () => {
+    const r = ask('personal');
+    expect(r.settings[0]?.exceptions).toEqual([expect.objectContaining({ id: 'thumbs', action: 'rated_response', evidence: 'primary' })]);
+    expect(ask('personal', null, '2025-03-01').settings[0]?.exceptions).toEqual([]);
+  });
+
+  it('refuses overlapping periods for the same account types, and a period naming a type its setting leaves out', () => {
+    const overlapping = PlatformDocument.safeParse({
+      ...doc,
+      settings: [
+        setting(
+          'x',
+          ['train_own_generative_models'],
+          [period('opted_in', { accountTypes: ['business'] }), period('opted_out', { accountTypes: ['business', 'enterprise'] })],
+        ),
+      ],
+      regionRules: [],
+      events: [],
+    });
+    expect(overlapping.success).toBe(false);
+    expect(overlapping.error?.issues[0]?.message).toContain('must not overlap');
+    const outside = PlatformDocument.safeParse({
+      ...doc,
+      settings: [
+        setting('x', ['train_own_generative_models'], [period('opted_in', { accountTypes: ['personal'] })], {
+          accountTypes: ['education'],
+        }),
+      ],
+      regionRules: [],
+      events: [],
+    });
+    expect(outside.success).toBe(false);
+    expect(outside.error?.issues[0]?.message).toContain('leave out');
+  });
+});
+
 describe('evidence', () => {
   const press = { ...src, id: 'news', url: 'https://news.example.com/story', kind: 'press' as const };
   const withSources = (overrides: Record<string, unknown>) =>
