@@ -2,7 +2,7 @@ import type { ControlledBy, DefaultState, Device, Mechanism } from '../schemas/c
 import type { DefaultPeriod, OptOutException, OptOutPath, PlatformDocument, RegionRule, Setting, Source } from '../schemas/platform.js';
 import { ACCOUNT_TYPE_CODES, type AccountTypeCode, appliesToAccountType, DEFAULT_ACCOUNT_TYPE } from './account-types.js';
 import { inEffect, settingExistsOn } from './effective.js';
-import { type Evidence, evidenceOf, weakestEvidence } from './evidence.js';
+import { type Evidence, EvidenceLevels, evidenceOf, weakestEvidence } from './evidence.js';
 import { type AiPrefCategory, aiPrefCategoriesOf, countingSettings } from './purposes.js';
 import { regionSpecificity } from './regions.js';
 
@@ -52,6 +52,9 @@ export interface Resolution {
   evidence: Evidence | null;
   sources: Source[];
 }
+
+/** Orders evidence from strongest (primary) to weakest; no evidence last. */
+const strength = (e: Evidence | null) => (e === null ? EvidenceLevels.length : EvidenceLevels.indexOf(e));
 
 const TRAINS: Record<DefaultState, boolean> = {
   opted_in: true,
@@ -196,14 +199,18 @@ export function resolveOptOut(
 
   const counted = countingSettings(settings);
   for (const s of counted) s.countsTowardAnswer = true;
-  const deciding = counted.find((s) => s.trainingByDefault === true) ?? counted.find((s) => s.trainingByDefault === null) ?? counted[0];
+  // "Trains by default" needs one setting that does, so it is as well backed as the best-backed such
+  // setting; "does not" needs every counting setting to agree, so it is as weak as the weakest of them.
+  const trains = counted.filter((s) => s.trainingByDefault === true);
+  const strongestFirst = trains.sort((a, b) => strength(a.evidence) - strength(b.evidence));
+  const deciding = strongestFirst[0] ?? counted.find((s) => s.trainingByDefault === null) ?? counted[0];
   const trainingByDefault = deciding ? deciding.trainingByDefault : null;
   const cited = new Set(settings.flatMap((s) => s.sources));
-  const decidingEvidence = counted.map((s) => s.evidence).filter((e): e is Evidence => e !== null);
+  const countedEvidence = counted.map((s) => s.evidence).filter((e): e is Evidence => e !== null);
   return {
     accountType,
     trainingByDefault,
-    evidence: decidingEvidence.length > 0 ? weakestEvidence(decidingEvidence) : null,
+    evidence: trainingByDefault === true ? deciding!.evidence : countedEvidence.length > 0 ? weakestEvidence(countedEvidence) : null,
     decidedBy: deciding ? { ...deciding.decidedBy, settingId: deciding.id } : null,
     rule: deciding?.decidedBy.regionRuleId ? (doc.regionRules.find((r) => r.id === deciding.decidedBy.regionRuleId) ?? null) : null,
     settings,
