@@ -892,6 +892,10 @@ export type ResolvedException = {
  */
 export type ResolvedSetting = {
     id: string;
+    /**
+     * The language `name`, `label` and the steps are in: the answer’s `lang` when the platform’s own help page in that language was copied for this setting (a label or a device’s steps it lacks stay in English), else `en`.
+     */
+    lang: string;
     name: string;
     label: string | null;
     purposes: Array<Purpose>;
@@ -926,7 +930,7 @@ export type ResolvedSetting = {
      */
     exceptions: Array<ResolvedException>;
     /**
-     * Steps for the requested device (all devices when none was given).
+     * Steps for the requested device (all devices when none was given), each with the evidence of its steps.
      */
     paths: Array<OptOutPath>;
     availableDevices: Array<Device>;
@@ -936,7 +940,7 @@ export type ResolvedSetting = {
      */
     countsTowardAnswer: boolean;
     /**
-     * The weakest evidence among the facts that decided this setting’s answer and its paths.
+     * The evidence of the fact that decided this setting’s answer (its default period, or the region rule); null when nothing did. Each path carries the evidence of its own steps.
      */
     evidence: Evidence | null;
     sources: Array<string>;
@@ -958,13 +962,17 @@ export type OptOutAnswer = {
      * The account type the answer is for (`personal` when none was asked for).
      */
     accountType: AccountType;
+    /**
+     * The language labels and steps are given in where the platform publishes them (BCP 47), chosen from `lang` or Accept-Language; `en` when none of the requested languages is available. Descriptions are always the registry’s own English. Also sent as Content-Language.
+     */
+    lang: string;
     at: IsoDate;
     /**
      * Does this platform, or its corporate group, train AI models on this person’s data unless they act? Decided only by the settings about the platform’s or its group’s own training (purposes `train_own_generative_models`, `train_group_generative_models`; on a platform with neither, `train_own_models` and `product_improvement`): true if any of them trains by default, null if none does but one is unknown. Settings about sharing, licensing, crawlers or third parties never decide it (see `countsTowardAnswer`).
      */
     trainingByDefault: boolean | null;
     /**
-     * How well the answer is backed: the weakest evidence among the facts that decided it (the default period or region rule, and the steps shown). `secondary` means press reports only; `unconfirmed` that an editor could not confirm a fact. Null when nothing decided it.
+     * How well the answer is backed: the weakest evidence among the facts that decided it (the default periods or region rules of the settings that count). `secondary` means press reports only; `unconfirmed` that an editor could not confirm a fact. Null when nothing decided it. The steps carry their own evidence, per path.
      */
     evidence: Evidence | null;
     decidedBy: {
@@ -1930,6 +1938,10 @@ export type ResolveOptOutData = {
          * The kind of account the person uses: `personal` (the default), `education`, `business`, `enterprise` or `government` (`GET /v1/account-types` describes each). Facts that name this account type beat general ones; settings that exist only for other kinds are left out.
          */
         accountType?: AccountType;
+        /**
+         * The language for labels and steps (BCP 47, e.g. `de`, `pt-BR`); overrides Accept-Language. Labels are the platform’s own, copied from its localised help page; English is the fallback.
+         */
+        lang?: string;
         /**
          * The day to answer for; today (UTC) when omitted.
          */

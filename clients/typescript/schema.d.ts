@@ -1290,6 +1290,8 @@ export interface components {
         /** @description One setting as it applies to the person asking. */
         ResolvedSetting: {
             id: string;
+            /** @description The language `name`, `label` and the steps are in: the answer’s `lang` when the platform’s own help page in that language was copied for this setting (a label or a device’s steps it lacks stay in English), else `en`. */
+            lang: string;
             name: string;
             label: string | null;
             purposes: components["schemas"]["Purpose"][];
@@ -1311,13 +1313,13 @@ export interface components {
             coversAffiliates: boolean | null;
             /** @description What still counts for training after opting out (rating a reply, sending feedback, …); empty when none is known. */
             exceptions: components["schemas"]["ResolvedException"][];
-            /** @description Steps for the requested device (all devices when none was given). */
+            /** @description Steps for the requested device (all devices when none was given), each with the evidence of its steps. */
             paths: components["schemas"]["OptOutPath"][];
             availableDevices: components["schemas"]["Device"][];
             decidedBy: components["schemas"]["Decision"];
             /** @description Whether this setting decides the headline `trainingByDefault`: true for settings about the platform (or its group) training on the person’s data; false for sharing, licensing, crawling and third parties’ own processing, which keep their own answer here. */
             countsTowardAnswer: boolean;
-            /** @description The weakest evidence among the facts that decided this setting’s answer and its paths. */
+            /** @description The evidence of the fact that decided this setting’s answer (its default period, or the region rule); null when nothing did. Each path carries the evidence of its own steps. */
             evidence: components["schemas"]["Evidence"] | null;
             sources: string[];
         };
@@ -1333,10 +1335,12 @@ export interface components {
             device: components["schemas"]["Device"] | null;
             /** @description The account type the answer is for (`personal` when none was asked for). */
             accountType: components["schemas"]["AccountType"];
+            /** @description The language labels and steps are given in where the platform publishes them (BCP 47), chosen from `lang` or Accept-Language; `en` when none of the requested languages is available. Descriptions are always the registry’s own English. Also sent as Content-Language. */
+            lang: string;
             at: components["schemas"]["IsoDate"];
             /** @description Does this platform, or its corporate group, train AI models on this person’s data unless they act? Decided only by the settings about the platform’s or its group’s own training (purposes `train_own_generative_models`, `train_group_generative_models`; on a platform with neither, `train_own_models` and `product_improvement`): true if any of them trains by default, null if none does but one is unknown. Settings about sharing, licensing, crawlers or third parties never decide it (see `countsTowardAnswer`). */
             trainingByDefault: boolean | null;
-            /** @description How well the answer is backed: the weakest evidence among the facts that decided it (the default period or region rule, and the steps shown). `secondary` means press reports only; `unconfirmed` that an editor could not confirm a fact. Null when nothing decided it. */
+            /** @description How well the answer is backed: the weakest evidence among the facts that decided it (the default periods or region rules of the settings that count). `secondary` means press reports only; `unconfirmed` that an editor could not confirm a fact. Null when nothing decided it. The steps carry their own evidence, per path. */
             evidence: components["schemas"]["Evidence"] | null;
             decidedBy: {
                 /** @enum {string} */
@@ -2791,6 +2795,11 @@ export interface operations {
                  * @example enterprise
                  */
                 accountType?: components["schemas"]["AccountType"];
+                /**
+                 * @description The language for labels and steps (BCP 47, e.g. `de`, `pt-BR`); overrides Accept-Language. Labels are the platform’s own, copied from its localised help page; English is the fallback.
+                 * @example de
+                 */
+                lang?: string;
                 /**
                  * @description The day to answer for; today (UTC) when omitted.
                  * @example 2024-10-01

@@ -3,6 +3,7 @@ import type { DefaultPeriod, OptOutException, OptOutPath, PlatformDocument, Regi
 import { ACCOUNT_TYPE_CODES, type AccountTypeCode, appliesToAccountType, DEFAULT_ACCOUNT_TYPE } from './account-types.js';
 import { inEffect, settingExistsOn } from './effective.js';
 import { type Evidence, EvidenceLevels, evidenceOf, weakestEvidence } from './evidence.js';
+import { DEFAULT_LANGUAGE, pickLanguage } from './languages.js';
 import { type AiPrefCategory, aiPrefCategoriesOf, countingSettings } from './purposes.js';
 import { regionSpecificity } from './regions.js';
 
@@ -17,6 +18,11 @@ export interface Decision {
 
 export interface ResolvedSetting {
   id: string;
+  /**
+   * The language the setting is shown in: the answer's when the setting has that translation (what it
+   * lacks, a label or a device's steps, stays English), else English.
+   */
+  lang: string;
   name: string;
   label: string | null;
   purposes: Setting['purposes'];
@@ -44,6 +50,8 @@ export interface ResolvedSetting {
 
 export interface Resolution {
   accountType: AccountTypeCode;
+  /** The language labels and steps were given in where translated (`en`: the record's own). */
+  lang: string;
   trainingByDefault: boolean | null;
   decidedBy: (Decision & { settingId: string | null }) | null;
   rule: RegionRule | null;
@@ -114,9 +122,11 @@ const scopeText = (types: string[] | undefined) => (types ? ` for ${types.join('
  */
 export function resolveOptOut(
   doc: PlatformDocument,
-  opts: { region: string | null; device: Device | null; at: string; accountType?: AccountTypeCode },
+  opts: { region: string | null; device: Device | null; at: string; accountType?: AccountTypeCode; languages?: readonly string[] },
 ): Resolution {
   const { region, device, at } = opts;
+  const available = [...new Set(doc.settings.flatMap((s) => s.translations?.map((t) => t.lang) ?? []))];
+  const lang = pickLanguage(opts.languages ?? [], available);
   const accountType = opts.accountType ?? DEFAULT_ACCOUNT_TYPE;
   const sourcesById = new Map(doc.sources.map((s) => [s.id, s]));
   const where = region ? `in ${region}` : 'with no region rule applied';
@@ -160,7 +170,13 @@ export function resolveOptOut(
           explanation: `The registry does not know this setting's default for ${who} on ${at}.`,
         };
       }
-      const paths = device ? s.paths.filter((p) => p.device === device) : s.paths;
+      const translation = lang ? s.translations?.find((t) => t.lang === lang) : undefined;
+      const paths = (device ? s.paths.filter((p) => p.device === device) : s.paths).map((p) => {
+        const localised = translation?.paths.find((l) => l.device === p.device);
+        return localised
+          ? { ...p, steps: localised.steps, notes: localised.notes ?? p.notes, sources: [...p.sources, ...translation!.sources] }
+          : p;
+      });
       const exceptions = (s.exceptions ?? []).filter((x) => inEffect(x, at));
       const sources = new Set([
         ...s.sources,
@@ -168,13 +184,15 @@ export function resolveOptOut(
         ...(rule?.sources ?? []),
         ...paths.flatMap((p) => p.sources),
         ...exceptions.flatMap((x) => x.sources),
+        ...(translation?.sources ?? []),
       ]);
       // The answer's evidence is that of the fact that decided it; the steps carry their own.
       const deciding = rule ?? (defaultState ? period : undefined);
       return {
         id: s.id,
-        name: s.name,
-        label: s.label,
+        lang: translation ? translation.lang : DEFAULT_LANGUAGE,
+        name: translation?.name ?? s.name,
+        label: translation ? (translation.label ?? s.label) : s.label,
         purposes: s.purposes,
         dataCovered: s.dataCovered,
         excluded,
@@ -209,6 +227,7 @@ export function resolveOptOut(
   const countedEvidence = counted.map((s) => s.evidence).filter((e): e is Evidence => e !== null);
   return {
     accountType,
+    lang: lang ?? DEFAULT_LANGUAGE,
     trainingByDefault,
     evidence: trainingByDefault === true ? deciding!.evidence : countedEvidence.length > 0 ? weakestEvidence(countedEvidence) : null,
     decidedBy: deciding ? { ...deciding.decidedBy, settingId: deciding.id } : null,

@@ -132,7 +132,7 @@ export function createMcpServer(services: Services, options: McpOptions): McpSer
     ({ platform, ...query }) =>
       run(async () => {
         const head = await services.reader.currentVersion();
-        const result = await services.platforms.optOut(platform, query, head);
+        const result = await services.platforms.optOut(platform, { ...query, languages: query.lang ? [query.lang] : [] }, head);
         const qs = queryString({ ...query, accountType: query.accountType === 'personal' ? undefined : query.accountType });
         const page = queryString({ platform, region: query.region, device: query.device, account: query.accountType });
         return { ...result, links: { rest: `${base}/v1/platforms/${platform}/opt-out${qs}`, page: `${base}/${page}` } };

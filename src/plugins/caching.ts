@@ -13,6 +13,8 @@ interface CachedBody {
   /** UTF-8 bytes: compact in memory, counted exactly, and written to the socket without re-encoding. */
   body: Buffer;
   etag: string;
+  /** Headers that depend on the body (e.g. Content-Language), sent with it from the cache. */
+  headers?: Record<string, string>;
 }
 
 export function etagOf(body: string | Buffer): string {
@@ -68,6 +70,8 @@ function varyOnEncoding(reply: FastifyReply) {
 export interface CacheOptions<T = unknown> {
   /** Derives the ETag from what identifies the content (e.g. a platform's revision) instead of hashing the body. */
   etag?: (value: T) => string;
+  /** Headers that depend on the content (e.g. Content-Language), kept with the cached body. */
+  headers?: (value: T) => Record<string, string>;
 }
 
 declare module 'fastify' {
@@ -142,6 +146,7 @@ export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: 
     const cached = entryOf(key, produce);
     const entry = cached instanceof Promise ? await cached : cached;
     reply.header('cache-control', pinned ? IMMUTABLE : REVALIDATE).type(contentType);
+    if (entry.headers) reply.headers(entry.headers);
     if (entry.body.length < COMPRESS_MIN_BYTES) return reply.header('etag', entry.etag).send(entry.body);
     varyOnEncoding(reply);
     const encoding = negotiateEncoding(reply.request.headers['accept-encoding']);
@@ -184,7 +189,7 @@ export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: 
     return send(this, key, pinned, 'application/json; charset=utf-8', async () => {
       const value = await compute();
       const body = bytes(JSON.stringify(value));
-      return { body, etag: options?.etag ? options.etag(value) : etagOf(body) };
+      return { body, etag: options?.etag ? options.etag(value) : etagOf(body), headers: options?.headers?.(value) };
     });
   });
 

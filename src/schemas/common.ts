@@ -222,14 +222,14 @@ export const ExceptionAction = z.enum(ExceptionActions).meta({
 export type ExceptionAction = z.infer<typeof ExceptionAction>;
 
 /**
- * A BCP 47 language tag as localised labels are kept: a language with an optional region or script
- * (`de`, `pt-BR`, `zh-Hant`), in its canonical case. Only what the registry holds needs to be
+ * A BCP 47 language tag as localised labels are kept: a language with an optional region (ISO 3166 or
+ * UN M.49, `pt-BR`, `es-419`) or script (`zh-Hant`), in its canonical case. Only what the registry holds needs to be
  * parsed here; requests are matched against these tags by `domain/languages.ts`.
  */
 export const LanguageTag = z
   .string()
   .max(11)
-  .regex(/^[a-z]{2,3}(?:-(?:[A-Z]{2}|[A-Z][a-z]{3}))?$/, 'must be a BCP 47 language tag such as "de", "fr" or "pt-BR"')
+  .regex(/^[a-z]{2,3}(?:-(?:[A-Z]{2}|[0-9]{3}|[A-Z][a-z]{3}))?$/, 'must be a BCP 47 language tag such as "de", "fr", "pt-BR" or "es-419"')
   .refine((tag) => tag.split('-')[0] !== 'en', 'English is the record itself; translations are for other languages')
   .meta({ id: 'LanguageTag', description: 'A BCP 47 language tag, e.g. `de`, `fr`, `pt-BR`.', example: 'de' });
 

@@ -37,6 +37,16 @@ export const AccountTypeParam = AccountType.default('personal')
   )
   .meta({ examples: ['enterprise'] });
 
+export const LangParam = z
+  .string()
+  .max(35)
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as "de", "fr" or "pt-BR"')
+  .optional()
+  .describe(
+    'The language for labels and steps (BCP 47, e.g. `de`, `pt-BR`); overrides Accept-Language. Labels are the platform’s own, copied from its localised help page; English is the fallback.',
+  )
+  .meta({ examples: ['de'] });
+
 export const SlugParams = z.strictObject({ slug: Slug.describe('The platform’s slug, e.g. `linkedin`.').meta({ examples: ['linkedin'] }) });
 
 export const PlatformListQuery = z.strictObject({
@@ -81,6 +91,7 @@ export const OptOutQuery = z.strictObject({
     .describe('The device to give steps for. Without it, steps for every device are returned.')
     .meta({ examples: ['ios'] }),
   accountType: AccountTypeParam,
+  lang: LangParam,
   at: AtParam.describe('The day to answer for; today (UTC) when omitted.'),
   version: VersionParam,
 });

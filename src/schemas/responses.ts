@@ -114,6 +114,11 @@ export const ResolvedException = OptOutException.extend({ evidence: Evidence }).
 export const ResolvedSetting = z
   .object({
     id: z.string(),
+    lang: z
+      .string()
+      .describe(
+        'The language `name`, `label` and the steps are in: the answer’s `lang` when the platform’s own help page in that language was copied for this setting (a label or a device’s steps it lacks stay in English), else `en`.',
+      ),
     name: z.string(),
     label: z.string().nullable(),
     purposes: z.array(Purpose),
@@ -158,6 +163,11 @@ export const OptOutAnswer = z
     region: z.string().nullable(),
     device: Device.nullable(),
     accountType: AccountType.describe('The account type the answer is for (`personal` when none was asked for).'),
+    lang: z
+      .string()
+      .describe(
+        'The language labels and steps are given in where the platform publishes them (BCP 47), chosen from `lang` or Accept-Language; `en` when none of the requested languages is available. Descriptions are always the registry’s own English. Also sent as Content-Language.',
+      ),
     at: IsoDate,
     trainingByDefault: z
       .boolean()

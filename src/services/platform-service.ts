@@ -178,14 +178,20 @@ export class PlatformService {
 
   async optOut(
     slug: string,
-    opts: { region?: string; device?: Device; accountType?: AccountType; at?: string; version?: number },
+    opts: { region?: string; device?: Device; accountType?: AccountType; at?: string; version?: number; languages?: readonly string[] },
     head?: number,
   ) {
     const version = await this.reader.resolveVersion(opts.version, head);
     const rev = await this.reader.revisionOrThrow(slug, version);
     const doc = this.reader.document(rev);
     const at = opts.at ?? todayUtc();
-    const resolution = resolveOptOut(doc, { region: opts.region ?? null, device: opts.device ?? null, at, accountType: opts.accountType });
+    const resolution = resolveOptOut(doc, {
+      region: opts.region ?? null,
+      device: opts.device ?? null,
+      at,
+      accountType: opts.accountType,
+      languages: opts.languages,
+    });
     return {
       platform: { slug: doc.slug, name: doc.name, status: doc.status, lastVerified: doc.lastVerified },
       region: opts.region ?? null,

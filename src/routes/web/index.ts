@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ACCOUNT_TYPES } from '../../domain/account-types.js';
+import { contentLanguage, preferredLanguages } from '../../domain/languages.js';
 import { isRegionCode, REGION_GROUPS } from '../../domain/regions.js';
 import { ProblemError } from '../../errors.js';
 import { AccountTypes, Devices, Slug } from '../../schemas/common.js';
+import { LangParam } from '../../schemas/queries.js';
 import { type Html, html } from './html.js';
 import { answerView, DEVICE_LABELS, layout, type Picked, platformTable, problemView, searchForm } from './views.js';
 
@@ -20,12 +22,14 @@ export const PageQuery = z.object({
   region: lenient(z.string().trim().toUpperCase().refine(isRegionCode, 'We do not know that country or region.')),
   device: lenient(z.enum(Devices, 'We do not know that device.')),
   account: lenient(z.enum(AccountTypes, 'We do not know that kind of account.')),
+  lang: lenient(LangParam.unwrap()),
   platform: lenient(Slug),
 });
 
 const HINTS: Record<string, string> = {
   region: `Pick your country from the list, or give its two-letter ISO 3166-1 code (such as GB, DE or US), or a region group: ${REGION_GROUPS.map((g) => `${g.code} (${g.name})`).join(', ')}.`,
   device: `Pick a device from the list: ${Devices.map((d) => `${d} (${DEVICE_LABELS[d]})`).join(', ')}.`,
+  lang: 'Give a language as a BCP 47 tag such as de, fr, es, it or pt-BR.',
   account: `Pick the kind of account you use: ${ACCOUNT_TYPES.map((t) => `${t.code} (${t.name})`).join(', ')}.`,
   platform: 'Search by name and follow a link from the results.',
   q: 'Search with a shorter part of the platform’s name.',
@@ -54,12 +58,14 @@ export const webRoutes: FastifyPluginAsync = async (app) => {
       )}`;
       return send(reply, 400, 'Please check your choices · AI-training opt-out registry', body);
     }
-    const { q, region, device, account, platform } = parsed.data;
-    const picked: Picked = { q, region, device, account };
+    const { q, region, device, account, platform, lang } = parsed.data;
+    const picked: Picked = { q, region, device, account, lang };
+    const languages = preferredLanguages(request.headers['accept-language'], lang);
     try {
       const list = await app.services.platforms.list({ q, region, accountType: account, limit: 100 });
       const slug = platform ?? (q && list.data.length === 1 ? list.data[0]?.slug : undefined);
-      const answer = slug ? await app.services.platforms.optOut(slug, { region, device, accountType: account }) : undefined;
+      const answer = slug ? await app.services.platforms.optOut(slug, { region, device, accountType: account, languages }) : undefined;
+      if (answer) reply.header('content-language', contentLanguage(answer.lang)).header('vary', 'Accept-Language');
       const form = searchForm({ ...picked, q: q ?? answer?.platform.name });
       const body = answer
         ? html`${form}${answerView(answer, picked)}${q && list.data.length > 1 ? platformTable(list.data, picked, list.nextCursor !== null) : ''}`

@@ -13,6 +13,7 @@ export interface Picked {
   region?: string;
   device?: Device;
   account?: AccountType;
+  lang?: string;
 }
 
 export const DEVICE_LABELS: Record<Device, string> = {
@@ -110,7 +111,7 @@ export function platformTable(items: PlatformItem[], picked: Picked, more: boole
 <tbody>${items.map(
     (
       p,
-    ) => html`<tr><th scope="row"><a href="${pageUrl({ platform: p.slug, region: picked.region, device: picked.device, account: picked.account })}">${p.name}</a></th>
+    ) => html`<tr><th scope="row"><a href="${pageUrl({ platform: p.slug, region: picked.region, device: picked.device, account: picked.account, lang: picked.lang })}">${p.name}</a></th>
 <td><span class="badge ${verdictClass(p.trainingByDefault)}">${verdict(p.trainingByDefault)}</span> ${evidenceMarker(p.evidence)}${p.accountTypes.length ? html` <span class="muted">(differs for ${accountList(p.accountTypes)} accounts)</span>` : ''}</td><td>${p.category}</td><td>${p.lastVerified}${daysSince(p.lastVerified, todayUtc()) > STALE_AFTER_DAYS ? html` <span class="badge evidence-unconfirmed">may be out of date</span>` : ''}</td></tr>`,
   )}</tbody></table>${more ? html`<p class="muted">More platforms match; narrow the search to see them.</p>` : ''}`;
 }
@@ -121,15 +122,15 @@ function settingSection(s: Answer['settings'][number], device: Device | undefine
     : s.defaultState
       ? DEFAULTS[s.defaultState]
       : 'The default is not known.';
-  return html`<section class="setting" aria-labelledby="setting-${s.id}"><h3 id="setting-${s.id}">${s.name}</h3>
-${s.label ? html`<p>The control reads: “${s.label}”.</p>` : ''}<p><strong>${state}</strong> ${evidenceMarker(s.evidence)}</p>
+  return html`<section class="setting" aria-labelledby="setting-${s.id}"><h3 id="setting-${s.id}" lang="${s.lang}">${s.name}</h3>
+${s.label ? html`<p>The control reads: “<span lang="${s.lang}">${s.label}</span>”.</p>` : ''}<p><strong>${state}</strong> ${evidenceMarker(s.evidence)}</p>
 ${s.countsTowardAnswer ? '' : html`<p class="muted">Not about the platform training AI on your data itself (it covers sharing, licensing, crawlers or a third party you choose), so it does not decide the answer above.</p>`}
 ${s.accountTypes ? html`<p class="muted">Applies to ${accountList(s.accountTypes)} accounts only.</p>` : ''}${s.controlledBy === 'admin' ? html`<p><strong>Only your organisation’s administrator can change this setting for your account.</strong></p>` : ''}
 <p>How to opt out: ${MECHANISMS[s.mechanism]}.${s.optOutUrl ? html` <a href="${safeUrl(s.optOutUrl)}">Opt-out link</a>` : ''}</p>
 ${s.paths.map(
   (
     p,
-  ) => html`<h4>Steps on ${DEVICE_LABELS[p.device]} ${evidenceMarker(p.evidence ?? null)}</h4><ol class="steps" data-setting="${s.id}" data-device="${p.device}">${p.steps.map((step) => html`<li>${step}</li>`)}</ol>
+  ) => html`<h4>Steps on ${DEVICE_LABELS[p.device]} ${evidenceMarker(p.evidence ?? null)}</h4><ol class="steps" lang="${s.lang}" data-setting="${s.id}" data-device="${p.device}">${p.steps.map((step) => html`<li>${step}</li>`)}</ol>
 ${p.deepLink ? html`<p><a href="${safeUrl(p.deepLink)}">Go straight to the setting</a></p>` : ''}${p.notes ? html`<p class="muted">${p.notes}</p>` : ''}`,
 )}
 ${device && s.paths.length === 0 ? html`<p>No steps recorded for ${DEVICE_LABELS[device]}${s.availableDevices.length ? html`; steps exist for ${s.availableDevices.map((d) => DEVICE_LABELS[d]).join(', ')}` : ''}.</p>` : ''}

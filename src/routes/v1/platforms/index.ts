@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { contentLanguage, preferredLanguages } from '../../../domain/languages.js';
 import { PlatformRecord } from '../../../schemas/platform.js';
 import { DiffQuery, HistoryQuery, OptOutQuery, PlatformListQuery, PlatformQuery, SlugParams } from '../../../schemas/queries.js';
 import { HistoryList, OptOutAnswer, PlatformDiff, PlatformList } from '../../../schemas/responses.js';
@@ -72,8 +73,14 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const head = await headOf(app.services);
-      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query) && request.query.at !== undefined, () =>
-        platforms.optOut(request.params.slug, request.query, head),
+      // The answer depends on Accept-Language (unless `lang` is given): its ranges are part of the key.
+      const languages = preferredLanguages(request.headers['accept-language'], request.query.lang);
+      reply.header('vary', 'Accept-Language');
+      return reply.sendCachedJson(
+        `${cacheKey(request, head)}|l${languages.join(',')}`,
+        isPinned(request.query) && request.query.at !== undefined,
+        () => platforms.optOut(request.params.slug, { ...request.query, languages }, head),
+        { headers: (answer) => ({ 'content-language': contentLanguage(answer.lang) }) },
       );
     },
   );
