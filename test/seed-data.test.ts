@@ -35,7 +35,13 @@ describe('seed data', () => {
   it('cites every source it lists (no dead bibliography entries)', () => {
     for (const doc of docs) {
       const cited = new Set([
-        ...doc.settings.flatMap((s) => [...s.sources, ...s.defaults.flatMap((d) => d.sources), ...s.paths.flatMap((p) => p.sources)]),
+        ...doc.settings.flatMap((s) => [
+          ...s.sources,
+          ...s.defaults.flatMap((d) => d.sources),
+          ...s.paths.flatMap((p) => p.sources),
+          ...(s.exceptions ?? []).flatMap((x) => x.sources),
+          ...(s.translations ?? []).flatMap((t) => t.sources),
+        ]),
         ...doc.regionRules.flatMap((r) => r.sources),
         ...doc.events.flatMap((e) => e.sources),
       ]);
