@@ -12,6 +12,7 @@ import { clientErrorHandler, errorsPlugin, sendProblem } from './plugins/errors.
 import { securityPlugin } from './plugins/security.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { healthRoutes } from './routes/health.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { adminRoutes } from './routes/v1/admin/index.js';
 import { changeRoutes } from './routes/v1/changes/index.js';
 import { eventRoutes } from './routes/v1/events/index.js';
@@ -158,6 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(healthRoutes);
   await app.register(webRoutes);
+  await app.register(mcpRoutes, { bodyLimit: config.MCP_BODY_LIMIT });
   await app.register(
     async (v1) => {
       await v1.register(platformRoutes, { prefix: '/platforms' });

@@ -41,6 +41,8 @@ const ConfigSchema = z.object({
     .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Largest `POST /mcp` body in bytes: an MCP request is a few hundred bytes; more is refused with 413. */
+  MCP_BODY_LIMIT: z.coerce.number().int().min(1024).max(1_048_576).default(65_536),
   /**
    * Timeouts of the HTTP server, so idle or slow clients cannot hold connections open for ever (a few
    * thousand silent sockets would otherwise exhaust file descriptors). Each is in milliseconds.

@@ -10,6 +10,8 @@ export type ProblemCode =
   | 'validation-failed'
   | 'not-found'
   | 'version-not-found'
+  | 'method-not-allowed'
+  | 'not-acceptable'
   | 'unauthorized'
   | 'forbidden'
   | 'conflict'
@@ -28,6 +30,8 @@ const TITLES: Record<ProblemCode, string> = {
   'validation-failed': 'The request is not valid',
   'not-found': 'Not found',
   'version-not-found': 'Registry version not found',
+  'method-not-allowed': 'Method not allowed',
+  'not-acceptable': 'Not acceptable',
   unauthorized: 'Authentication required',
   forbidden: 'Not allowed for this key',
   conflict: 'Conflict',
@@ -58,6 +62,12 @@ export const PROBLEM_CODES: Record<ProblemCode, { statuses: readonly number[]; m
   },
   'not-found': { statuses: [404], meaning: 'there is no such platform (or route).' },
   'version-not-found': { statuses: [404], meaning: 'the registry version asked for has not been written yet.' },
+  'method-not-allowed': { statuses: [405], meaning: 'the path exists but not with this method; `Allow` lists the ones it takes.' },
+  'not-acceptable': {
+    statuses: [406],
+    meaning:
+      'the `Accept` header rules out every media type this operation answers with (MCP clients must accept `application/json` and `text/event-stream`).',
+  },
   unauthorized: { statuses: [401], meaning: 'no valid API key: send `Authorization: Bearer <key>`.' },
   forbidden: { statuses: [403], meaning: 'the key’s role does not allow this operation.' },
   conflict: {

@@ -736,9 +736,9 @@ export type Problem = {
      */
     instance: string;
     /**
-     * Stable machine-readable code, the last segment of `type`. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. `forbidden`: the key’s role does not allow this operation. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. `payload-too-large`: the body is larger than this API accepts. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. `request-timeout`: the request’s headers or body did not arrive in time; send it again, whole. `headers-too-large`: the request’s headers are larger than this API accepts (MAX_HEADER_BYTES); send fewer or shorter ones. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.
+     * Stable machine-readable code, the last segment of `type`. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. `method-not-allowed`: the path exists but not with this method; `Allow` lists the ones it takes. `not-acceptable`: the `Accept` header rules out every media type this operation answers with (MCP clients must accept `application/json` and `text/event-stream`). `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. `forbidden`: the key’s role does not allow this operation. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. `payload-too-large`: the body is larger than this API accepts. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. `request-timeout`: the request’s headers or body did not arrive in time; send it again, whole. `headers-too-large`: the request’s headers are larger than this API accepts (MAX_HEADER_BYTES); send fewer or shorter ones. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.
      */
-    code: 'bad-request' | 'validation-failed' | 'not-found' | 'version-not-found' | 'unauthorized' | 'forbidden' | 'conflict' | 'precondition-failed' | 'idempotency-key-reused' | 'unsupported-media-type' | 'payload-too-large' | 'rate-limited' | 'request-timeout' | 'headers-too-large' | 'service-unavailable' | 'internal';
+    code: 'bad-request' | 'validation-failed' | 'not-found' | 'version-not-found' | 'method-not-allowed' | 'not-acceptable' | 'unauthorized' | 'forbidden' | 'conflict' | 'precondition-failed' | 'idempotency-key-reused' | 'unsupported-media-type' | 'payload-too-large' | 'rate-limited' | 'request-timeout' | 'headers-too-large' | 'service-unavailable' | 'internal';
     /**
      * Every field to fix, for 400 and 422.
      */
@@ -1460,6 +1460,37 @@ export type ChangeSetRecordedEvent = {
 };
 
 /**
+ * A JSON-RPC 2.0 request, notification or response.
+ */
+export type JsonRpcMessage = {
+    jsonrpc: '2.0';
+    /**
+     * Present on requests and responses; absent on notifications.
+     */
+    id?: string | number;
+    /**
+     * e.g. `initialize`, `tools/list`, `tools/call`, `resources/read`.
+     */
+    method?: string;
+    params?: {
+        [key: string]: unknown;
+    };
+    [key: string]: unknown;
+};
+
+/**
+ * The JSON-RPC response(s): `result`, or `error` for a failed call (still HTTP 200).
+ */
+export type JsonRpcResponse = {
+    jsonrpc: '2.0';
+    id: string | number | null;
+    [key: string]: unknown;
+} | Array<{
+    jsonrpc: '2.0';
+    [key: string]: unknown;
+}>;
+
+/**
  * What a write recorded.
  */
 export type WriteResult = {
@@ -1676,6 +1707,62 @@ export type GetReadinessResponses = {
 };
 
 export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessResponses];
+
+export type McpData = {
+    /**
+     * One JSON-RPC message, or a batch of them (clients of protocol versions before 2025-06-18).
+     */
+    body: JsonRpcMessage | Array<JsonRpcMessage>;
+    path?: never;
+    query?: never;
+    url: '/mcp';
+};
+
+export type McpErrors = {
+    /**
+     * The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.
+     */
+    400: Problem;
+    /**
+     * Error. `not-acceptable`: the `Accept` header rules out every media type this operation answers with (MCP clients must accept `application/json` and `text/event-stream`).
+     */
+    406: Problem;
+    /**
+     * The body is too large. `payload-too-large`: the body is larger than this API accepts.
+     */
+    413: Problem;
+    /**
+     * The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.
+     */
+    415: Problem;
+    /**
+     * Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.
+     */
+    429: Problem;
+    /**
+     * Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.
+     */
+    500: Problem;
+    /**
+     * Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.
+     */
+    503: Problem;
+};
+
+export type McpError = McpErrors[keyof McpErrors];
+
+export type McpResponses = {
+    /**
+     * The JSON-RPC response(s): `result`, or `error` for a failed call (still HTTP 200).
+     */
+    200: JsonRpcResponse;
+    /**
+     * A notification or response was accepted; there is no body.
+     */
+    202: unknown;
+};
+
+export type McpResponse = McpResponses[keyof McpResponses];
 
 export type ListPlatformsData = {
     body?: never;

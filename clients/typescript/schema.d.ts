@@ -44,6 +44,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mcp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * MCP server (Streamable HTTP)
+         * @description The Model Context Protocol endpoint for AI assistants: read-only tools `resolve_opt_out`, `search_platforms`, `get_platform`, `list_changes`, `list_policy_events`; resources `registry://platforms/{slug}`; the prompt `opt_out_of_ai_training`. Their input and output schemas are this API’s own. Stateless: no `Mcp-Session-Id`, JSON answers (no SSE stream); `GET` and `DELETE` answer 405. Send `Accept: application/json, text/event-stream`. Rate-limited like the other reads; the body is limited to MCP_BODY_LIMIT bytes.
+         */
+        post: operations["mcp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/platforms": {
         parameters: {
             query?: never;
@@ -1170,10 +1190,10 @@ export interface components {
             /** @description The request path, with the request id as a fragment. */
             instance: string;
             /**
-             * @description Stable machine-readable code, the last segment of `type`. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. `forbidden`: the key’s role does not allow this operation. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. `payload-too-large`: the body is larger than this API accepts. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. `request-timeout`: the request’s headers or body did not arrive in time; send it again, whole. `headers-too-large`: the request’s headers are larger than this API accepts (MAX_HEADER_BYTES); send fewer or shorter ones. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.
+             * @description Stable machine-readable code, the last segment of `type`. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. `not-found`: there is no such platform (or route). `version-not-found`: the registry version asked for has not been written yet. `method-not-allowed`: the path exists but not with this method; `Allow` lists the ones it takes. `not-acceptable`: the `Accept` header rules out every media type this operation answers with (MCP clients must accept `application/json` and `text/event-stream`). `unauthorized`: no valid API key: send `Authorization: Bearer <key>`. `forbidden`: the key’s role does not allow this operation. `conflict`: the change conflicts with the registry’s state (the platform is already retired; a later change set touched what a revert would undo). `precondition-failed`: the platform is not at the version that If-Match, If-None-Match or `ifVersion` names; `currentEtag` says where it is. `idempotency-key-reused`: this Idempotency-Key was already used by this key for a different request; use a new key for a new request. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. `payload-too-large`: the body is larger than this API accepts. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. `request-timeout`: the request’s headers or body did not arrive in time; send it again, whole. `headers-too-large`: the request’s headers are larger than this API accepts (MAX_HEADER_BYTES); send fewer or shorter ones. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.
              * @enum {string}
              */
-            code: "bad-request" | "validation-failed" | "not-found" | "version-not-found" | "unauthorized" | "forbidden" | "conflict" | "precondition-failed" | "idempotency-key-reused" | "unsupported-media-type" | "payload-too-large" | "rate-limited" | "request-timeout" | "headers-too-large" | "service-unavailable" | "internal";
+            code: "bad-request" | "validation-failed" | "not-found" | "version-not-found" | "method-not-allowed" | "not-acceptable" | "unauthorized" | "forbidden" | "conflict" | "precondition-failed" | "idempotency-key-reused" | "unsupported-media-type" | "payload-too-large" | "rate-limited" | "request-timeout" | "headers-too-large" | "service-unavailable" | "internal";
             /** @description Every field to fix, for 400 and 422. */
             errors?: {
                 field: string;
@@ -1694,6 +1714,33 @@ export interface components {
                 };
             };
         };
+        /** @description A JSON-RPC 2.0 request, notification or response. */
+        JsonRpcMessage: {
+            /** @constant */
+            jsonrpc: "2.0";
+            /** @description Present on requests and responses; absent on notifications. */
+            id?: string | number;
+            /** @description e.g. `initialize`, `tools/list`, `tools/call`, `resources/read`. */
+            method?: string;
+            params?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The JSON-RPC response(s): `result`, or `error` for a failed call (still HTTP 200). */
+        JsonRpcResponse: ({
+            /** @constant */
+            jsonrpc: "2.0";
+            id: string | number | null;
+        } & {
+            [key: string]: unknown;
+        }) | ({
+            /** @constant */
+            jsonrpc: "2.0";
+        } & {
+            [key: string]: unknown;
+        })[];
         /** @description What a write recorded. */
         WriteResult: {
             /** @description False when the write changed nothing (no new version). */
@@ -2090,6 +2137,224 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
                      *       "instance": "/readyz#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "service-unavailable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One JSON-RPC message, or a batch of them (clients of protocol versions before 2025-06-18). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JsonRpcMessage"] | components["schemas"]["JsonRpcMessage"][];
+            };
+        };
+        responses: {
+            /** @description The JSON-RPC response(s): `result`, or `error` for a failed call (still HTTP 200). */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonRpcResponse"];
+                };
+            };
+            /** @description A notification or response was accepted; there is no body. */
+            202: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix. */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation-failed",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "The request is not valid. `bad-request`: the request could not be read: an undecodable or over-long URL, a malformed header, a cursor this API did not issue. `validation-failed`: 400: a parameter, header or the body does not match the schema; 422: the change is well-formed but would leave a platform record invalid. `errors` names every field to fix.",
+                     *       "instance": "/mcp#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "validation-failed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body",
+                     *           "message": "is not valid"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. `not-acceptable`: the `Accept` header rules out every media type this operation answers with (MCP clients must accept `application/json` and `text/event-stream`). */
+            406: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Error. `not-acceptable`: the `Accept` header rules out every media type this operation answers with (MCP clients must accept `application/json` and `text/event-stream`).",
+                     *       "instance": "/mcp#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "not-acceptable"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is too large. `payload-too-large`: the body is larger than this API accepts. */
+            413: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/payload-too-large",
+                     *       "title": "Request body too large",
+                     *       "status": 413,
+                     *       "detail": "The body is too large. `payload-too-large`: the body is larger than this API accepts.",
+                     *       "instance": "/mcp#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "payload-too-large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts. */
+            415: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "The body’s media type is not accepted. `unsupported-media-type`: the body’s Content-Type is not one this operation accepts.",
+                     *       "instance": "/mcp#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "unsupported-media-type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After. */
+            429: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests. `rate-limited`: this client sent too many requests; retry after the seconds in Retry-After.",
+                     *       "instance": "/mcp#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "rate-limited"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later. */
+            500: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/internal",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "Error. `internal`: something failed on the server’s side; it is logged, and the request may be retried later.",
+                     *       "instance": "/mcp#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
+                     *       "code": "internal"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After. */
+            503: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControlRequired"];
+                    "Retry-After": components["headers"]["RetryAfterRequired"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOriginRequired"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/service-unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "Unavailable for now. `service-unavailable`: the server is overloaded, or its database cannot take the request now; retry after the seconds in Retry-After.",
+                     *       "instance": "/mcp#0b5c8f5e-3f1a-4c8e-9d2b-6a1f0e4d7c21",
                      *       "code": "service-unavailable"
                      *     }
                      */

@@ -33,11 +33,11 @@ export interface ResolvedSetting {
   controlledBy: ControlledBy;
   aiPrefCategories: AiPrefCategory[];
   exceptions: (OptOutException & { evidence: Evidence })[];
-  paths: OptOutPath[];
+  paths: (OptOutPath & { evidence: Evidence })[];
   availableDevices: Device[];
   decidedBy: Decision;
   countsTowardAnswer: boolean;
-  /** The weakest evidence among the facts that decided this setting's answer and its paths. */
+  /** The evidence of the fact that decided this setting's answer (its default period or region rule); each path has its own. */
   evidence: Evidence | null;
   sources: string[];
 }
@@ -166,8 +166,8 @@ export function resolveOptOut(
         ...paths.flatMap((p) => p.sources),
         ...exceptions.flatMap((x) => x.sources),
       ]);
+      // The answer's evidence is that of the fact that decided it; the steps carry their own.
       const deciding = rule ?? (defaultState ? period : undefined);
-      const facts = [...(deciding ? [deciding] : []), ...paths];
       return {
         id: s.id,
         name: s.name,
@@ -185,11 +185,11 @@ export function resolveOptOut(
         controlledBy: period?.controlledBy ?? s.controlledBy ?? 'user',
         aiPrefCategories: aiPrefCategoriesOf(s.purposes),
         exceptions: exceptions.map((x) => ({ ...x, evidence: evidenceOf(x, sourcesById) })),
-        paths,
+        paths: paths.map((p) => ({ ...p, evidence: evidenceOf(p, sourcesById) })),
         availableDevices: s.paths.map((p) => p.device),
         decidedBy,
         countsTowardAnswer: false,
-        evidence: facts.length > 0 ? weakestEvidence(facts.map((f) => evidenceOf(f, sourcesById))) : null,
+        evidence: deciding ? evidenceOf(deciding, sourcesById) : null,
         sources: [...sources],
       };
     });

@@ -125,6 +125,8 @@ const EXAMPLE_CODES: Record<string, ProblemCode> = {
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not-found',
+  405: 'method-not-allowed',
+  406: 'not-acceptable',
   409: 'conflict',
   412: 'precondition-failed',
   413: 'payload-too-large',
@@ -238,6 +240,8 @@ function responseHeaders(method: string, status: string, operation: OperationObj
     if (code === 304) return { names: ['ETag', 'CacheControl', 'Vary', ...RATE_LIMIT], required: ['ETag'] };
     return { names: ['ETag', 'CacheControl', 'Vary', ...RATE_LIMIT], required: ['ETag', 'CacheControl'] };
   }
+  // MCP answers are POSTs that write nothing: no tag, never stored by a cache.
+  if (operation.operationId === 'mcp') return { names: ['CacheControl', ...RATE_LIMIT], required: ['CacheControl'] };
   const etag: HeaderName[] = platformWrite ? ['ETag'] : [];
   // A new webhook endpoint is not a change set: it says where the endpoint is, and has no tag.
   if (code === 201 && operation.operationId === 'createWebhook')
@@ -437,6 +441,7 @@ export const swaggerPlugin = fp(async (app: FastifyInstance) => {
         { name: 'Registry', description: 'The registry as a whole.' },
         { name: 'Admin', description: 'Writes and audit (Bearer API key).' },
         { name: 'Webhooks', description: 'Endpoints that receive every change set, signed per Standard Webhooks (admin key).' },
+        { name: 'MCP', description: 'The Model Context Protocol server for AI assistants (Streamable HTTP, stateless, read-only).' },
         { name: 'Operations', description: 'Health and readiness.' },
       ],
       components: {

@@ -133,7 +133,9 @@ export const ResolvedSetting = z
     exceptions: z
       .array(ResolvedException)
       .describe('What still counts for training after opting out (rating a reply, sending feedback, …); empty when none is known.'),
-    paths: z.array(OptOutPath).describe('Steps for the requested device (all devices when none was given).'),
+    paths: z
+      .array(OptOutPath)
+      .describe('Steps for the requested device (all devices when none was given), each with the evidence of its steps.'),
     availableDevices: z.array(Device),
     decidedBy: Decision,
     countsTowardAnswer: z
@@ -143,7 +145,9 @@ export const ResolvedSetting = z
           'training on the person’s data; false for sharing, licensing, crawling and third parties’ own processing, which keep ' +
           'their own answer here.',
       ),
-    evidence: Evidence.nullable().describe('The weakest evidence among the facts that decided this setting’s answer and its paths.'),
+    evidence: Evidence.nullable().describe(
+      'The evidence of the fact that decided this setting’s answer (its default period, or the region rule); null when nothing did. Each path carries the evidence of its own steps.',
+    ),
     sources: z.array(z.string()),
   })
   .meta({ id: 'ResolvedSetting', description: 'One setting as it applies to the person asking.' });
@@ -166,7 +170,7 @@ export const OptOutAnswer = z
           'third parties never decide it (see `countsTowardAnswer`).',
       ),
     evidence: Evidence.nullable().describe(
-      'How well the answer is backed: the weakest evidence among the facts that decided it (the default period or region rule, and the steps shown). `secondary` means press reports only; `unconfirmed` that an editor could not confirm a fact. Null when nothing decided it.',
+      'How well the answer is backed: the weakest evidence among the facts that decided it (the default periods or region rules of the settings that count). `secondary` means press reports only; `unconfirmed` that an editor could not confirm a fact. Null when nothing decided it. The steps carry their own evidence, per path.',
     ),
     decidedBy: Decision.extend({ settingId: z.string().nullable() }).nullable(),
     rule: RegionRule.nullable().describe('The region rule that decided the answer, if one did.'),

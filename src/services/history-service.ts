@@ -113,6 +113,46 @@ export class HistoryService {
   }
 
   /**
+   * Change sets after `after`, oldest first, without their patches (which can be whole documents):
+   * what an assistant or a dashboard lists before fetching one change set whole.
+   */
+  async summariesAfter(opts: { after: number; limit: number }, head?: number) {
+    const store = this.reader.store;
+    const version = head ?? (await store.currentVersion());
+    const rows = await store.changesAfter(opts.after, version, opts.limit + 1);
+    const page = rows.slice(0, opts.limit);
+    const slugs = await store.slugsChangedIn(page.map((cs) => cs.version));
+    const data: ChangeSummary[] = page.map((cs) => ({
+      version: cs.version,
+      recordedAt: cs.recordedAt,
+      author: cs.author,
+      message: cs.message,
+      revertOf: cs.revertOf,
+      platforms: slugs.get(cs.version) ?? [],
+    }));
+    const last = data[data.length - 1];
+    return { data, nextCursor: rows.length > opts.limit && last ? String(last.version) : null, asOf: { version, at: null } };
+  }
+
+  /**
+   * The last version recorded before `day` (YYYY-MM-DD, UTC), 0 when none was: "the changes since a
+   * day" are those after it. Versions are recorded in time order, so a binary search over them reads
+   * about log2(versions) change sets.
+   */
+  async versionBefore(day: string, head?: number): Promise<number> {
+    const store = this.reader.store;
+    let low = 0;
+    let high = head ?? (await store.currentVersion());
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      const recordedAt = (await store.changeSet(mid))?.recordedAt ?? '';
+      if (recordedAt.slice(0, 10) < day) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
+  /**
    * A page of the change feed: up to `limit` change sets after `after`, but it closes early once its
    * patches pass CHANGE_PAGE_BYTES (a change set that creates platforms carries whole documents), so
    * no page costs more than about that much to build, hold and send. `nextCursor` says where to go on.

@@ -129,7 +129,7 @@ ${s.accountTypes ? html`<p class="muted">Applies to ${accountList(s.accountTypes
 ${s.paths.map(
   (
     p,
-  ) => html`<h4>Steps on ${DEVICE_LABELS[p.device]}</h4><ol class="steps" data-setting="${s.id}" data-device="${p.device}">${p.steps.map((step) => html`<li>${step}</li>`)}</ol>
+  ) => html`<h4>Steps on ${DEVICE_LABELS[p.device]} ${evidenceMarker(p.evidence ?? null)}</h4><ol class="steps" data-setting="${s.id}" data-device="${p.device}">${p.steps.map((step) => html`<li>${step}</li>`)}</ol>
 ${p.deepLink ? html`<p><a href="${safeUrl(p.deepLink)}">Go straight to the setting</a></p>` : ''}${p.notes ? html`<p class="muted">${p.notes}</p>` : ''}`,
 )}
 ${device && s.paths.length === 0 ? html`<p>No steps recorded for ${DEVICE_LABELS[device]}${s.availableDevices.length ? html`; steps exist for ${s.availableDevices.map((d) => DEVICE_LABELS[d]).join(', ')}` : ''}.</p>` : ''}
