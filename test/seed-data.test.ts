@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { evidenceSummary } from '../src/domain/evidence.js';
+import { ACCOUNT_TYPE_CODES, accountTypesNamed } from '../src/domain/account-types.js';
+import { evidenceOf, evidenceSummary } from '../src/domain/evidence.js';
+import { resolveOptOut } from '../src/domain/resolve.js';
+import { PRIMARY_SOURCE_KINDS } from '../src/domain/source-kinds.js';
 import { isRealDate } from '../src/schemas/common.js';
 import { PlatformDocument } from '../src/schemas/platform.js';
 import { readSeedFiles } from '../src/seed/files.js';
@@ -113,6 +116,39 @@ describe('seed data', () => {
     }));
     expect(summary.facts).toBe(summary.primary + summary.secondary + summary.unconfirmed);
     expect(summary.primary / summary.facts).toBeGreaterThan(0.6);
+  });
+
+  it('rests no headline fact on press alone: every default period and region rule is primary or marked unconfirmed', () => {
+    const pressOnly: string[] = [];
+    for (const doc of docs) {
+      const byId = new Map(doc.sources.map((s) => [s.id, s]));
+      for (const s of doc.settings)
+        s.defaults.forEach((d, i) => {
+          if (evidenceOf(d, byId) === 'secondary') pressOnly.push(`${doc.slug}/${s.id}/defaults/${i}`);
+        });
+      for (const r of doc.regionRules) if (evidenceOf(r, byId) === 'secondary') pressOnly.push(`${doc.slug}/regionRules/${r.id}`);
+    }
+    expect(pressOnly).toEqual([]);
+  });
+
+  it('says in the summary when the headline answer is not confirmed by the platform', () => {
+    const silent: string[] = [];
+    for (const doc of docs) {
+      for (const accountType of ACCOUNT_TYPE_CODES) {
+        const answer = resolveOptOut(doc, { region: null, device: null, at: today, accountType });
+        if (answer.trainingByDefault === null || answer.evidence === 'primary') continue;
+        if (!/not confirmed by the platform/i.test(doc.summary)) silent.push(`${doc.slug} (${accountType}: ${answer.evidence})`);
+      }
+    }
+    expect(silent).toEqual([]);
+  });
+
+  it('reports at least 70 % of sources as primary, and names account types where records differ by them', () => {
+    const sources = docs.flatMap((d) => d.sources);
+    const primary = sources.filter((s) => PRIMARY_SOURCE_KINDS.includes(s.kind)).length;
+    expect(primary / sources.length).toBeGreaterThanOrEqual(0.7);
+    expect(docs.length).toBeGreaterThanOrEqual(90);
+    expect(docs.filter((d) => accountTypesNamed(d).length > 0).length).toBeGreaterThanOrEqual(10);
   });
 
   // Corrections found by the 2026 audits, each pinned so a later edit cannot silently undo it.
