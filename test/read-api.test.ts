@@ -295,7 +295,8 @@ describe('GET /v1/platforms/{slug}/opt-out', () => {
     const us = parse(OptOutAnswer, await app.inject('/v1/platforms/facebook/opt-out?region=US&at=2025-06-01'));
     expect(us.trainingByDefault).toBe(true);
     expect(us.settings.length).toBeGreaterThan(0);
-    expect(us.settings.every((s) => s.defaultState === 'no_choice' && s.mechanism === 'none')).toBe(true);
+    const deciding = us.settings.find((s) => s.id === us.decidedBy?.settingId);
+    expect([deciding?.defaultState, deciding?.mechanism]).toEqual(['no_choice', 'none']);
   });
 
   it('gives steps only for the device asked for', async () => {

@@ -448,7 +448,7 @@ describe('evidence', () => {
       settings: [{ ...gen, defaults: [{ ...gen.defaults[0]!, sources: ['news'] }] }, doc.settings[1]!],
     });
     const a = resolveOptOut(pressOnly, { region: 'US', device: 'web', at: '2024-10-01' });
-    // The default (press only) and the web path (platform source) decided it: the weakest wins.
+    // The default rests on press only: so does the answer.
     expect(a.settings.find((s) => s.id === 'gen')?.evidence).toBe('secondary');
     expect(a.evidence).toBe('secondary');
     const both = withSources({
@@ -458,8 +458,11 @@ describe('evidence', () => {
     const noted = withSources({
       settings: [{ ...gen, paths: [{ ...gen.paths[0]!, unconfirmed: 'Menu label not seen on a platform page.' }] }, doc.settings[1]!],
     });
-    expect(resolveOptOut(noted, { region: 'US', device: 'web', at: '2024-10-01' }).evidence).toBe('unconfirmed');
-    // A path for another device did not decide the answer for iOS.
+    // Steps do not decide whether data is used: the answer keeps its evidence, and the path carries its own.
+    const withNote = resolveOptOut(noted, { region: 'US', device: 'web', at: '2024-10-01' });
+    expect(withNote.evidence).toBe('primary');
+    expect(withNote.settings.find((s) => s.id === 'gen')?.paths.map((p) => p.evidence)).toEqual(['unconfirmed']);
+    // Asked for iOS, the web path's note is not part of the answer at all.
     expect(resolveOptOut(noted, { region: 'US', device: 'ios', at: '2024-10-01' }).evidence).toBe('primary');
   });
 
