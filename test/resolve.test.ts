@@ -407,6 +407,20 @@ describe('account types', () => {
     expect(ask('personal', null, '2025-03-01').settings[0]?.exceptions).toEqual([]);
   });
 
+  it('shows the setting written for the account type as deciding when several agree', () => {
+    const both = platform([
+      setting('api', ['train_own_generative_models'], [period('opted_out')]),
+      setting('workspace', ['train_own_generative_models'], [period('not_applicable')], {
+        accountTypes: ['enterprise'],
+        controlledBy: 'admin',
+      }),
+    ]);
+    const r = resolveOptOut(both, { region: null, device: null, at: '2026-01-01', accountType: 'enterprise' });
+    expect(r.trainingByDefault).toBe(false);
+    expect(r.decidedBy?.settingId).toBe('workspace');
+    expect(resolveOptOut(both, { region: null, device: null, at: '2026-01-01' }).decidedBy?.settingId).toBe('api');
+  });
+
   it('refuses overlapping periods for the same account types, and a period naming a type its setting leaves out', () => {
     const overlapping = PlatformDocument.safeParse({
       ...doc,

@@ -219,9 +219,14 @@ export function resolveOptOut(
   for (const s of counted) s.countsTowardAnswer = true;
   // "Trains by default" needs one setting that does, so it is as well backed as the best-backed such
   // setting; "does not" needs every counting setting to agree, so it is as weak as the weakest of them.
-  const trains = counted.filter((s) => s.trainingByDefault === true);
-  const strongestFirst = trains.sort((a, b) => strength(a.evidence) - strength(b.evidence));
-  const deciding = strongestFirst[0] ?? counted.find((s) => s.trainingByDefault === null) ?? counted[0];
+  // The setting shown as deciding: among equals, the best-backed one, then one written for this
+  // account type (an Enterprise setting, not the consumer API's, answers an enterprise account).
+  const named = (s: ResolvedSetting) => (s.accountTypes?.includes(accountType) || s.decidedBy.accountTypes?.includes(accountType) ? 0 : 1);
+  const byEvidence = (a: ResolvedSetting, b: ResolvedSetting) => strength(a.evidence) - strength(b.evidence) || named(a) - named(b);
+  const byScope = (a: ResolvedSetting, b: ResolvedSetting) => named(a) - named(b) || strength(a.evidence) - strength(b.evidence);
+  const trains = counted.filter((s) => s.trainingByDefault === true).sort(byEvidence);
+  const unknown = counted.filter((s) => s.trainingByDefault === null).sort(byScope);
+  const deciding = trains[0] ?? unknown[0] ?? [...counted].sort(byScope)[0];
   const trainingByDefault = deciding ? deciding.trainingByDefault : null;
   const cited = new Set(settings.flatMap((s) => s.sources));
   const countedEvidence = counted.map((s) => s.evidence).filter((e): e is Evidence => e !== null);
