@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { inBody } from '../../../domain/change-sets.js';
 import { xmlUnsafeCharacter } from '../../../domain/xml-text.js';
 import { badRequest } from '../../../errors.js';
 import { AuditList, EventWriteRequest, PlatformWriteResult, RevertRequest, WriteHeaders, WriteResult } from '../../../schemas/admin.js';
@@ -9,6 +8,7 @@ import type { Operation } from '../../../schemas/changes.js';
 import { ChangeSetRequest, MergePatch } from '../../../schemas/changes.js';
 import { PlatformInput } from '../../../schemas/platform.js';
 import { ChangeParams, CursorParam, LimitParam, SlugParams } from '../../../schemas/queries.js';
+import { inBody } from '../../../services/change-set-plan.js';
 import { changeMessage, type Preconditions, parseIfMatch, type WriteContext, type WriteOutcome } from '../../../services/write-service.js';
 import { problems } from '../common.js';
 import { auditPlugin } from './audit.js';
