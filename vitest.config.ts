@@ -22,6 +22,7 @@ const SQLITE_ONLY = [
   'test/crash.test.ts',
   'test/export-files.test.ts',
   'test/fuzz.test.ts',
+  'test/imports.test.ts',
   'test/openapi.test.ts',
   'test/openapi-lint.test.ts',
   'test/resolve.test.ts',

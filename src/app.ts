@@ -8,6 +8,7 @@ import { openStore } from './db/open.js';
 import type { Store } from './db/repository.js';
 import { authPlugin } from './plugins/auth.js';
 import { cachingPlugin } from './plugins/caching.js';
+import { closeKeptAliveConnectionsThatSendNoRequest, connectionsCheckingInterval } from './plugins/connections.js';
 import { clientErrorHandler, errorsPlugin, sendProblem } from './plugins/errors.js';
 import { securityPlugin } from './plugins/security.js';
 import { swaggerPlugin } from './plugins/swagger.js';
@@ -76,14 +77,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             ...(options.logStream ? { stream: options.logStream } : {}),
           },
     bodyLimit: config.BODY_LIMIT,
-    // Deliberate timeouts: node's defaults leave a silent socket open for ever (no socket timeout)
-    // and check header and request timeouts only every 30 s.
+    // Deliberate timeouts: node's defaults leave a socket that stops mid-response open for ever (no
+    // socket timeout) and check header and request timeouts only every 30 s. See plugins/connections.ts.
     connectionTimeout: config.CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     http: {
       headersTimeout: config.HEADERS_TIMEOUT_MS,
-      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.HEADERS_TIMEOUT_MS / 4))),
+      connectionsCheckingInterval: connectionsCheckingInterval(config.HEADERS_TIMEOUT_MS),
       maxHeaderSize: config.MAX_HEADER_BYTES,
     },
     clientErrorHandler,
@@ -96,6 +97,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       error.code === 'FST_ERR_MAX_PARAM_LENGTH'
         ? sendProblem(request, reply, 414, 'bad-request', 'A path segment is longer than this API accepts (200 characters).')
         : sendProblem(request, reply, 400, 'bad-request', 'The URL could not be decoded: check its percent-encoding.'),
+  });
+  closeKeptAliveConnectionsThatSendNoRequest(app.server, {
+    headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.KEEP_ALIVE_TIMEOUT_MS,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

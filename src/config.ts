@@ -46,13 +46,18 @@ const ConfigSchema = z.object({
   /**
    * Timeouts of the HTTP server, so idle or slow clients cannot hold connections open for ever (a few
    * thousand silent sockets would otherwise exhaust file descriptors). Each is in milliseconds.
-   * HEADERS_TIMEOUT_MS: time from connecting (or the end of the previous request on a kept-alive
-   * connection) until the request's headers are complete; a silent or slow client gets 408 and is closed.
+   * HEADERS_TIMEOUT_MS: time from connecting (or from the first byte of a request on a kept-alive
+   * connection) until the request's headers are complete; a silent or slow client gets 408 and is
+   * closed. At most 60 s, nginx's default client_header_timeout: a longer wait serves no real client
+   * and lets a few thousand idle sockets hold the server's file descriptors.
    */
-  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000, 'must be at most 60000 (60 s)').default(10_000),
   /** Time to receive a whole request, headers and body; 408 after it. At least HEADERS_TIMEOUT_MS. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
-  /** How long a kept-alive connection may sit idle between requests; keep it above a load balancer's idle timeout. */
+  /**
+   * How long a kept-alive connection may sit idle between requests; keep it above a load balancer's
+   * idle timeout. One that sends bytes but no request (blank lines) is closed HEADERS_TIMEOUT_MS later.
+   */
   KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(72_000),
   /** Inactivity on a socket (nothing read or written, e.g. a client that stopped reading a response) before it is closed. */
   CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),

@@ -24,6 +24,11 @@ describe('config', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
     expect(() => loadConfig({ RATE_LIMIT_MAX: '-1' })).toThrow(/RATE_LIMIT_MAX/);
     expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HEADERS_TIMEOUT_MS: must not exceed/);
+    // 60 s at most, as nginx's client_header_timeout: longer only helps a client that holds sockets open.
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '60001', REQUEST_TIMEOUT_MS: '90000' })).toThrow(
+      /HEADERS_TIMEOUT_MS: must be at most 60000/,
+    );
+    expect(loadConfig({ HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '90000' }).HEADERS_TIMEOUT_MS).toBe(60_000);
     expect(() => loadConfig({ PUBLIC_URL: 'ftp://example.org' })).toThrow(/PUBLIC_URL/);
     expect(() => loadConfig({ PUBLIC_URL: 'https://example.org/?a=1' })).toThrow(/PUBLIC_URL/);
   });

@@ -1025,6 +1025,9 @@ export type HistoryList = {
     asOf: AsOf;
 };
 
+/**
+ * How one platform’s record changed between two registry versions.
+ */
 export type PlatformDiff = {
     slug: string;
     from: number;
@@ -2095,7 +2098,7 @@ export type DiffPlatformError = DiffPlatformErrors[keyof DiffPlatformErrors];
 
 export type DiffPlatformResponses = {
     /**
-     * Default Response
+     * How one platform’s record changed between two registry versions.
      */
     200: PlatformDiff;
 };
@@ -2110,6 +2113,9 @@ export type ListEventsData = {
          * Only events of this platform.
          */
         platform?: string;
+        /**
+         * Only events of this kind.
+         */
         kind?: EventKind;
         /**
          * Only events dated on or after this day.

@@ -1378,6 +1378,7 @@ export interface components {
             nextCursor: string | null;
             asOf: components["schemas"]["AsOf"];
         };
+        /** @description How one platform’s record changed between two registry versions. */
         PlatformDiff: {
             slug: string;
             /** Format: int64 */
@@ -3197,7 +3198,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description How one platform’s record changed between two registry versions. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETagRequired"];
@@ -3365,7 +3366,10 @@ export interface operations {
                  * @example linkedin
                  */
                 platform?: string;
-                /** @example regulator_action */
+                /**
+                 * @description Only events of this kind.
+                 * @example regulator_action
+                 */
                 kind?: components["schemas"]["EventKind"];
                 /**
                  * @description Only events dated on or after this day.

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ProblemError } from '../errors.js';
 import { Health } from '../schemas/responses.js';
-import { problems } from './v1/common.js';
+import { NOT_MODIFIED, ok, problems } from './v1/common.js';
 
 export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -13,7 +13,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Answers 200 with the current registry version while the process serves and the database can be read, even when it cannot be written (see /readyz); 503 problem otherwise.',
         tags: ['Operations'],
-        response: { 200: Health, ...problems(503) },
+        security: [],
+        response: { 200: ok(Health), 304: NOT_MODIFIED, ...problems(503) },
       },
     },
     async (_request, reply) => {
@@ -31,7 +32,8 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Checks that the database can be read and written (without taking the write lock); 503 problem when it cannot: the file or disk is read-only, the handle is closed, the server is a standby or unreachable. A load balancer should stop sending writes to an instance that is not ready.',
         tags: ['Operations'],
-        response: { 200: Health, ...problems(503) },
+        security: [],
+        response: { 200: ok(Health), 304: NOT_MODIFIED, ...problems(503) },
       },
     },
     async (request, reply) => {

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type ProblemCode, ProblemError } from '../errors.js';
 import { createMcpServer } from '../mcp/server.js';
-import { problems } from './v1/common.js';
+import { ok, problems } from './v1/common.js';
 
 /**
  * A JSON-RPC 2.0 message as MCP's Streamable HTTP transport takes it, bounded for the document and the
@@ -70,9 +70,10 @@ export const mcpRoutes: FastifyPluginAsyncZod<{ bodyLimit: number }> = async (ap
           'answers (no SSE stream); `GET` and `DELETE` answer 405. Send `Accept: application/json, text/event-stream`. ' +
           'Rate-limited like the other reads; the body is limited to MCP_BODY_LIMIT bytes.',
         tags: ['MCP'],
+        security: [],
         body: McpBody,
         response: {
-          200: McpResponse,
+          200: ok(McpResponse),
           202: z.null().describe('A notification or response was accepted; there is no body.'),
           ...problems(400, 406, 413, 415, 429, 503),
         },

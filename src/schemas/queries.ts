@@ -107,7 +107,9 @@ export const EventsQuery = z.strictObject({
   platform: Slug.optional()
     .describe('Only events of this platform.')
     .meta({ examples: ['linkedin'] }),
-  kind: EventKind.optional().meta({ examples: ['regulator_action'] }),
+  kind: EventKind.optional()
+    .describe('Only events of this kind.')
+    .meta({ examples: ['regulator_action'] }),
   since: IsoDate.optional()
     .describe('Only events dated on or after this day.')
     .meta({ examples: ['2024-09-01'] }),

@@ -211,7 +211,7 @@ export const PlatformDiff = z
       .array(JsonPatchOperation)
       .describe('RFC 6902 patch from the platform at `from` to the platform at `to` (`{}` where it did not exist).'),
   })
-  .meta({ id: 'PlatformDiff' });
+  .meta({ id: 'PlatformDiff', description: 'How one platform’s record changed between two registry versions.' });
 
 export const TimelineEvent = PolicyEvent.extend({
   platform: z.string().describe('Slug of the platform.'),

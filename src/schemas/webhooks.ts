@@ -156,3 +156,47 @@ export const ChangeSetRecordedEvent = z
       'Sent once per change set matching an endpoint’s filters, in version order per endpoint, at least once (retries carry the same `webhook-id`: deduplicate on it).',
   });
 export type ChangeSetRecordedEvent = z.infer<typeof ChangeSetRecordedEvent>;
+
+const deliveryHeader = (name: string, description: string, example: string) => ({
+  name,
+  in: 'header' as const,
+  required: true,
+  description,
+  schema: { type: 'string' as const },
+  example,
+});
+
+/**
+ * What the registry POSTs to subscribed endpoints, as OpenAPI 3.1's top-level `webhooks` (given to
+ * @fastify/swagger as is): the body is the schema above, the headers are Standard Webhooks'.
+ */
+export const WEBHOOKS_OPENAPI = {
+  [WEBHOOK_EVENT_TYPE]: {
+    post: {
+      operationId: 'changeSetRecordedWebhook',
+      summary: 'A change set was recorded',
+      description:
+        'Sent to every endpoint whose filters match, once per change set, in version order per endpoint, at least once: a retry (exponential backoff for about 24 h), a redelivery or a replay carries the same `webhook-id`, so deduplicate on it. ' +
+        'Verify the signature with the `standardwebhooks` package and the endpoint’s secret before trusting the body. Answer 2xx within 10 s; anything else (redirects included) is retried.',
+      tags: ['Webhooks'],
+      security: [],
+      parameters: [
+        deliveryHeader('webhook-id', 'The message id: the same on every attempt.', 'msg_2b3c4d5e6f708192a3b4c5d6e7f80912'),
+        deliveryHeader('webhook-timestamp', 'When this attempt was signed, in Unix seconds.', '1767225600'),
+        deliveryHeader(
+          'webhook-signature',
+          'Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`: two during the 24 hours after a secret rotation.',
+          'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+        ),
+      ],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ChangeSetRecordedEvent' } } },
+      },
+      responses: {
+        '200': { description: 'Any 2xx acknowledges the delivery.' },
+        '400': { description: 'Any other answer, or none within 10 s, fails the attempt: it is retried with the same `webhook-id`.' },
+      },
+    },
+  },
+};

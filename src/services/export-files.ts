@@ -5,8 +5,8 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { constants, createBrotliCompress, createGzip } from 'node:zlib';
+import { DATA_LICENSE } from '../domain/license.js';
 import { ProblemError } from '../errors.js';
-import { DATA_LICENSE } from './export-service.js';
 import { yieldToEventLoop } from './platform-service.js';
 import type { RegistryReader } from './reader.js';
 

@@ -1,16 +1,10 @@
 import { todayUtc } from '../domain/effective.js';
+import { DATA_LICENSE } from '../domain/license.js';
 import type { ListSummary } from '../domain/summaries.js';
 import type { ExportFiles } from './export-files.js';
 import type { HistoryService } from './history-service.js';
 import { yieldToEventLoop } from './platform-service.js';
 import type { RegistryReader } from './reader.js';
-
-export const DATA_LICENSE = {
-  name: 'Creative Commons Attribution 4.0 International',
-  spdx: 'CC-BY-4.0',
-  url: 'https://creativecommons.org/licenses/by/4.0/',
-  attribution: 'AI-training opt-out registry contributors, with the sources cited in each record',
-} as const;
 
 /** Platforms read per slice of the registry summary. */
 const INFO_SLICE = 500;

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ChangeSetRow, Store, UnitOfWork } from '../db/repository.js';
-import { type CurrentPlatform, type Locate, type PlannedRevision, planChangeSet } from '../domain/change-sets.js';
 import { withoutEncoding } from '../domain/etags.js';
 import { changeFacets } from '../domain/webhook-filters.js';
 import { badRequest, ProblemError } from '../errors.js';
 import type { Operation } from '../schemas/changes.js';
 import type { PlatformDocument, PlatformRecord } from '../schemas/platform.js';
+import { type CurrentPlatform, type Locate, type PlannedRevision, planChangeSet } from './change-set-plan.js';
 import { changeEntry, changeEtag } from './history-service.js';
 import { platformEtag, platformRecord } from './platform-service.js';
 import { enqueueDeliveries } from './webhook-subscriptions.js';

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { todayUtc } from '../../domain/effective.js';
 import { PROBLEM_CODE_LIST, PROBLEM_CODES } from '../../errors.js';
 import { Problem } from '../../schemas/responses.js';
@@ -24,12 +25,32 @@ export function problemDescription(status: number): string {
   return [STATUS_SUMMARY[status] ?? 'Error.', ...codes.map((code) => `\`${code}\`: ${PROBLEM_CODES[code].meaning}`)].join(' ');
 }
 
-/** Response schemas for the error statuses an operation can return, all problem+json. */
+/**
+ * Response schemas for the error statuses an operation can return, all problem+json: those named,
+ * and 429 and 500, which every operation can return (the rate limit applies to every route, and
+ * any can fail on the server's side).
+ */
 export function problems(...statuses: number[]) {
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: problemDescription(s), content: { 'application/problem+json': { schema: Problem } } }]),
+    [...new Set([...statuses, 429, 500])].map((s) => [
+      s,
+      { description: problemDescription(s), content: { 'application/problem+json': { schema: Problem } } },
+    ]),
   );
 }
+
+/**
+ * A JSON success response, described by its schema's own description. (Given as a bare schema, a
+ * response is described as "Default Response": the generator does not read a description through
+ * the component reference it writes.)
+ */
+export function ok<T extends z.ZodType>(schema: T) {
+  if (!schema.description) throw new Error('A success response needs a schema with a description (.meta({ description }))');
+  return { description: schema.description, content: { 'application/json': { schema } } };
+}
+
+/** Every GET revalidates: the caching plugin answers 304, without a body, when If-None-Match matches. */
+export const NOT_MODIFIED = z.null().describe('Not modified: the representation still has the ETag sent in If-None-Match. No body.');
 
 /** The public read errors every registry read can return. */
 export const READ_ERRORS = [400, 404, 429, 503] as const;

@@ -5,7 +5,7 @@ import { notFound } from '../../errors.js';
 import { SlugParams } from '../../schemas/queries.js';
 import type { ChangeSummary } from '../../services/history-service.js';
 import { renderAtom } from './atom.js';
-import { cacheKey, headOf, problems } from './common.js';
+import { cacheKey, headOf, NOT_MODIFIED, problems } from './common.js';
 
 const ATOM = 'application/atom+xml; charset=utf-8';
 const FEED_SIZE = 50;
@@ -52,7 +52,8 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Atom feed of change sets',
         description: `The latest ${FEED_SIZE} change sets, one entry per registry version. ${ATOM_CLIENTS}`,
         tags: ['Changes'],
-        response: { 200: AtomResponse, ...problems(429, 503) },
+        security: [],
+        response: { 200: AtomResponse, 304: NOT_MODIFIED, ...problems(429, 503) },
       },
     },
     async (request, reply) => {
@@ -71,8 +72,9 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Atom feed of one platform’s change sets',
         description: `The latest ${FEED_SIZE} change sets that touched this platform, one entry per registry version. ${ATOM_CLIENTS}`,
         tags: ['Changes'],
+        security: [],
         params: SlugParams,
-        response: { 200: AtomResponse, ...problems(400, 404, 429, 503) },
+        response: { 200: AtomResponse, 304: NOT_MODIFIED, ...problems(400, 404, 429, 503) },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { inBody } from '../../../domain/change-sets.js';
 import { xmlUnsafeCharacter } from '../../../domain/xml-text.js';
 import { badRequest } from '../../../errors.js';
 import { AuditList, EventWriteRequest, PlatformWriteResult, RevertRequest, WriteHeaders, WriteResult } from '../../../schemas/admin.js';
@@ -9,8 +8,9 @@ import type { Operation } from '../../../schemas/changes.js';
 import { ChangeSetRequest, MergePatch } from '../../../schemas/changes.js';
 import { PlatformInput } from '../../../schemas/platform.js';
 import { ChangeParams, CursorParam, LimitParam, SlugParams } from '../../../schemas/queries.js';
+import { inBody } from '../../../services/change-set-plan.js';
 import { changeMessage, type Preconditions, parseIfMatch, type WriteContext, type WriteOutcome } from '../../../services/write-service.js';
-import { problems } from '../common.js';
+import { NOT_MODIFIED, ok, problems } from '../common.js';
 import { auditPlugin } from './audit.js';
 import { reviewRoutes } from './review.js';
 import { webhookRoutes } from './webhooks.js';
@@ -97,7 +97,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         security,
         headers: WriteHeaders.omit({ 'x-change-message': true, 'if-match': true }),
         body: ChangeSetRequest,
-        response: { 200: WriteResult, 201: WriteResult, ...problems(...WRITE_ERRORS) },
+        response: { 200: ok(WriteResult), 201: ok(WriteResult), ...problems(...WRITE_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -126,7 +126,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
             .describe('`*`: create the platform only if it does not exist yet; 412 if it does.'),
         }),
         body: PlatformInput,
-        response: { 200: PlatformWriteResult, 201: PlatformWriteResult, ...problems(...WRITE_ERRORS) },
+        response: { 200: ok(PlatformWriteResult), 201: ok(PlatformWriteResult), ...problems(...WRITE_ERRORS) },
       },
     },
     async (request, reply) =>
@@ -154,7 +154,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         headers: WriteHeaders,
         consumes: ['application/merge-patch+json', 'application/json'],
         body: MergePatch,
-        response: { 200: PlatformWriteResult, 201: PlatformWriteResult, ...problems(...WRITE_ERRORS) },
+        response: { 200: ok(PlatformWriteResult), 201: ok(PlatformWriteResult), ...problems(...WRITE_ERRORS) },
       },
     },
     async (request, reply) =>
@@ -178,7 +178,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         security,
         params: SlugParams,
         headers: WriteHeaders,
-        response: { 201: PlatformWriteResult, ...problems(...WRITE_ERRORS) },
+        response: { 201: ok(PlatformWriteResult), ...problems(...WRITE_ERRORS) },
       },
     },
     async (request, reply) =>
@@ -202,7 +202,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         params: SlugParams,
         headers: WriteHeaders.omit({ 'x-change-message': true }),
         body: EventWriteRequest,
-        response: { 201: PlatformWriteResult, ...problems(...WRITE_ERRORS) },
+        response: { 201: ok(PlatformWriteResult), ...problems(...WRITE_ERRORS) },
       },
     },
     async (request, reply) =>
@@ -229,7 +229,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         params: ChangeParams,
         headers: WriteHeaders.omit({ 'x-change-message': true, 'if-match': true }),
         body: RevertRequest,
-        response: { 201: WriteResult, ...problems(...WRITE_ERRORS) },
+        response: { 201: ok(WriteResult), ...problems(...WRITE_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -250,7 +250,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         security,
         querystring: z.strictObject({ limit: LimitParam, cursor: CursorParam }),
-        response: { 200: AuditList, ...problems(400, 401, 403, 429, 503) },
+        response: { 200: ok(AuditList), 304: NOT_MODIFIED, ...problems(400, 401, 403, 429, 503) },
       },
     },
     async (request, reply) => {

@@ -6,7 +6,7 @@ import { citedUrls } from '../../../sources/cited.js';
 import { reviewList } from '../../../sources/review.js';
 import { ReviewItem } from '../../../sources/schemas.js';
 import { JsonFileSourceStore } from '../../../sources/store.js';
-import { problems } from '../common.js';
+import { NOT_MODIFIED, ok, problems } from '../common.js';
 
 export const ReviewList = z
   .object({
@@ -46,7 +46,7 @@ export const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['Admin'],
         security: [{ apiKey: [] }],
         querystring: ReviewQuery,
-        response: { 200: ReviewList, ...problems(400, 401, 403, 429, 503) },
+        response: { 200: ok(ReviewList), 304: NOT_MODIFIED, ...problems(400, 401, 403, 429, 503) },
       },
     },
     async (request, reply) => {

@@ -16,7 +16,7 @@ import {
   WebhookSubscription,
   WebhookUpdate,
 } from '../../../schemas/webhooks.js';
-import { problems } from '../common.js';
+import { NOT_MODIFIED, ok, problems } from '../common.js';
 
 const tags = ['Webhooks'];
 const security = [{ apiKey: [] }];
@@ -60,7 +60,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         security,
         body: WebhookCreate,
-        response: { 201: WebhookCreated, ...errors(...WRITE.filter((s) => s !== 404)) },
+        response: { 201: ok(WebhookCreated), ...errors(...WRITE.filter((s) => s !== 404)) },
       },
     },
     async (request, reply) => {
@@ -80,7 +80,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         security,
         querystring: WebhookListQuery,
-        response: { 200: WebhookList, ...errors(400, 401, 403, 429, 503) },
+        response: { 200: ok(WebhookList), 304: NOT_MODIFIED, ...errors(400, 401, 403, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -105,7 +105,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         security,
         params: WebhookParams,
-        response: { 200: WebhookSubscription, ...errors(...READ) },
+        response: { 200: ok(WebhookSubscription), 304: NOT_MODIFIED, ...errors(...READ) },
       },
     },
     async (request, reply) => noStore(reply).send(await webhooks.get(request.params.id)),
@@ -124,7 +124,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
         security,
         params: WebhookParams,
         body: WebhookUpdate,
-        response: { 200: WebhookSubscription, ...errors(...WRITE) },
+        response: { 200: ok(WebhookSubscription), ...errors(...WRITE) },
       },
     },
     async (request, reply) => noStore(reply).send(await webhooks.update(request.params.id, request.body)),
@@ -168,7 +168,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
           tags,
           security,
           params: WebhookParams,
-          response: { 200: WebhookSubscription, ...errors(...(action === 'pause' ? [...READ, 409] : READ)) },
+          response: { 200: ok(WebhookSubscription), ...errors(...(action === 'pause' ? [...READ, 409] : READ)) },
         },
       },
       async (request, reply) => noStore(reply).send(await webhooks.setStatus(request.params.id, status)),
@@ -187,7 +187,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         security,
         params: WebhookParams,
-        response: { 200: WebhookSecretRotated, ...errors(...READ) },
+        response: { 200: ok(WebhookSecretRotated), ...errors(...READ) },
       },
     },
     async (request, reply) => noStore(reply).send(await webhooks.rotateSecret(request.params.id)),
@@ -206,7 +206,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
         security,
         params: WebhookParams,
         querystring: DeliveryListQuery,
-        response: { 200: WebhookDeliveryList, ...errors(...READ) },
+        response: { 200: ok(WebhookDeliveryList), 304: NOT_MODIFIED, ...errors(...READ) },
       },
     },
     async (request, reply) => {
@@ -232,7 +232,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         security,
         params: DeliveryParams,
-        response: { 202: Queued, ...errors(...READ) },
+        response: { 202: ok(Queued), ...errors(...READ) },
       },
     },
     async (request, reply) =>
@@ -255,7 +255,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
         security,
         params: WebhookParams,
         body: ReplayRequest,
-        response: { 202: Queued, ...errors(...WRITE) },
+        response: { 202: ok(Queued), ...errors(...WRITE) },
       },
     },
     async (request, reply) =>

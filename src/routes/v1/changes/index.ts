@@ -4,7 +4,7 @@ import { ChangeParams, ChangesQuery } from '../../../schemas/queries.js';
 import { ChangeList } from '../../../schemas/responses.js';
 import { changeFeedStart } from '../../../services/cursor.js';
 import { changeEtag } from '../../../services/history-service.js';
-import { cacheKey, headOf, problems, READ_ERRORS } from '../common.js';
+import { cacheKey, headOf, NOT_MODIFIED, ok, problems, READ_ERRORS } from '../common.js';
 
 const tags = ['Changes'];
 
@@ -20,8 +20,9 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
           'A page holds up to `limit` change sets, fewer when their patches are large (about 512 KB of patch text a page); follow `nextCursor` (pass it as `cursor`) until it is null. ' +
           'To start after a version you already have, pass it as `after`.',
         tags,
+        security: [],
         querystring: ChangesQuery,
-        response: { 200: ChangeList, ...problems(...READ_ERRORS) },
+        response: { 200: ok(ChangeList), 304: NOT_MODIFIED, ...problems(...READ_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -42,8 +43,9 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
           'The change set that created this registry version: when, who, why, the platforms it touched and its RFC 6902 patch. ' +
           'A version never changes once written, so the answer is cached as immutable; 404 `version-not-found` for a version not yet written.',
         tags,
+        security: [],
         params: ChangeParams,
-        response: { 200: ChangeEntry, ...problems(...READ_ERRORS) },
+        response: { 200: ok(ChangeEntry), 304: NOT_MODIFIED, ...problems(...READ_ERRORS) },
       },
     },
     async (request, reply) =>

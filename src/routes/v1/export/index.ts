@@ -8,7 +8,7 @@ import { ProblemError } from '../../../errors.js';
 import { IMMUTABLE, matchesIfNoneMatch, REVALIDATE } from '../../../plugins/caching.js';
 import { ExportQuery } from '../../../schemas/queries.js';
 import { ExportDocument } from '../../../schemas/responses.js';
-import { isPinned, problems, READ_ERRORS } from '../common.js';
+import { isPinned, NOT_MODIFIED, ok, problems, READ_ERRORS } from '../common.js';
 
 export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
   // Exports are the one public read whose body is megabytes: each response holds a socket, a file
@@ -29,8 +29,9 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Every platform at a version, keyed by slug. Applying the change feed’s patches in order to `{}` rebuilds it. Sent brotli- or gzip-encoded to clients that accept it (built once per version). Answers 503 with Retry-After when too many exports are being sent, or when a past version’s export is not built yet and the instance is building another past version’s (one at a time by default); the current version’s export is always built.',
         tags: ['Registry'],
+        security: [],
         querystring: ExportQuery,
-        response: { 200: ExportDocument, ...problems(...READ_ERRORS) },
+        response: { 200: ok(ExportDocument), 304: NOT_MODIFIED, ...problems(...READ_ERRORS) },
       },
     },
     async (request, typedReply) => {

@@ -4,7 +4,7 @@ import { PlatformRecord } from '../../../schemas/platform.js';
 import { DiffQuery, HistoryQuery, OptOutQuery, PlatformListQuery, PlatformQuery, SlugParams } from '../../../schemas/queries.js';
 import { HistoryList, OptOutAnswer, PlatformDiff, PlatformList } from '../../../schemas/responses.js';
 import { platformEtag } from '../../../services/platform-service.js';
-import { cacheKey, headOf, isPinned, problems, READ_ERRORS } from '../common.js';
+import { cacheKey, headOf, isPinned, NOT_MODIFIED, ok, problems, READ_ERRORS } from '../common.js';
 
 const tags = ['Platforms'];
 
@@ -20,8 +20,9 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Platforms in slug order, filtered. `region` and `at` set the context in which each item’s `trainingByDefault` and the `defaultState` filter are resolved.',
         tags,
+        security: [],
         querystring: PlatformListQuery,
-        response: { 200: PlatformList, ...problems(...READ_ERRORS) },
+        response: { 200: ok(PlatformList), 304: NOT_MODIFIED, ...problems(...READ_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -41,9 +42,10 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Settings, opt-out paths per device, region rules, policy events and sources. With `at`, narrowed to what applied that day; with `version`, exactly as recorded then.',
         tags,
+        security: [],
         params: SlugParams,
         querystring: PlatformQuery,
-        response: { 200: PlatformRecord, ...problems(...READ_ERRORS) },
+        response: { 200: ok(PlatformRecord), 304: NOT_MODIFIED, ...problems(...READ_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -66,9 +68,10 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Resolves, for one person’s region, device and day, whether the platform uses their data for AI training by default (`trainingByDefault`), which settings apply, the steps for their device, the rule that decided it, and the sources. A rule naming the country beats a rule matching it through a group.',
         tags,
+        security: [],
         params: SlugParams,
         querystring: OptOutQuery,
-        response: { 200: OptOutAnswer, ...problems(...READ_ERRORS) },
+        response: { 200: ok(OptOutAnswer), 304: NOT_MODIFIED, ...problems(...READ_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -93,9 +96,10 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Change sets that touched a platform',
         description: 'Newest first, each with who, when, why and the RFC 6902 patch of the platform’s document.',
         tags,
+        security: [],
         params: SlugParams,
         querystring: HistoryQuery,
-        response: { 200: HistoryList, ...problems(...READ_ERRORS) },
+        response: { 200: ok(HistoryList), 304: NOT_MODIFIED, ...problems(...READ_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -116,9 +120,10 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
           'The RFC 6902 JSON Patch that turns the platform’s document at `from` into its document at `to` (empty when it did not change). ' +
           'Both versions must exist; the answer never changes, so it is cached as immutable.',
         tags,
+        security: [],
         params: SlugParams,
         querystring: DiffQuery,
-        response: { 200: PlatformDiff, ...problems(...READ_ERRORS) },
+        response: { 200: ok(PlatformDiff), 304: NOT_MODIFIED, ...problems(...READ_ERRORS) },
       },
     },
     async (request, reply) => {

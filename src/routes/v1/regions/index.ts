@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { allCountryCodes, countryName, REGION_GROUPS } from '../../../domain/regions.js';
 import { Regions } from '../../../schemas/responses.js';
-import { problems } from '../common.js';
+import { NOT_MODIFIED, ok, problems } from '../common.js';
 
 export const regionRoutes: FastifyPluginAsyncZod = async (app) => {
   const regions = {
@@ -16,7 +16,8 @@ export const regionRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Region groups and countries',
         description: 'The region groups rules may name (with their member countries and a source) and every ISO 3166-1 alpha-2 country.',
         tags: ['Regions'],
-        response: { 200: Regions, ...problems(429, 503) },
+        security: [],
+        response: { 200: ok(Regions), 304: NOT_MODIFIED, ...problems(429, 503) },
       },
     },
     async (_request, reply) => reply.sendCachedJson('regions', false, () => regions),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ACCOUNT_TYPES } from '../../../domain/account-types.js';
 import { AIPREF_VOCABULARY, OTHER_OWN_PURPOSES, OWN_TRAINING_PURPOSES, PURPOSE_AIPREF, PURPOSES } from '../../../domain/purposes.js';
 import { AccountTypeList, PurposeList } from '../../../schemas/responses.js';
-import { problems } from '../common.js';
+import { NOT_MODIFIED, ok, problems } from '../common.js';
 
 const tags = ['Vocabulary'];
 
@@ -29,7 +29,8 @@ export const vocabularyRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Account types',
         description: 'The kinds of account (`accountType`) a question may carry and facts may be scoped to.',
         tags,
-        response: { 200: AccountTypeList, ...problems(429, 503) },
+        security: [],
+        response: { 200: ok(AccountTypeList), 304: NOT_MODIFIED, ...problems(429, 503) },
       },
     },
     async (_request, reply) => reply.sendCachedJson('account-types', false, () => accountTypes),
@@ -43,7 +44,8 @@ export const vocabularyRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'Every purpose a setting may name, whether it decides the headline `trainingByDefault`, and the IETF AI Preferences categories it maps to.',
         tags,
-        response: { 200: PurposeList, ...problems(429, 503) },
+        security: [],
+        response: { 200: ok(PurposeList), 304: NOT_MODIFIED, ...problems(429, 503) },
       },
     },
     async (_request, reply) => reply.sendCachedJson('purposes', false, () => purposes),
