@@ -140,7 +140,8 @@ async function timelineOf(baseUrl: string, seen: Set<string>): Promise<Timeline>
   const cursors: string[] = [];
   let cursor: string | null = null;
   do {
-    const path = `/v1/events?limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`;
+    // `version` first: no sample URL is written so (they start with `limit` or a filter).
+    const path = `/v1/events?version=${registry.version}&limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`;
     seen.add(path);
     const res = await get(`${baseUrl}${path}`);
     if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${res.body.toString().slice(0, 300)}`);
