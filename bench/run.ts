@@ -268,7 +268,7 @@ async function npmStartMemory(tmp: string): Promise<{ firstStart: IdleMemory; re
       (port) => spawnManaged('npm start', 'sh', ['-c', script], { ...env, PORT: String(port) }, ROOT, 'ignore'),
       '/healthz',
     );
-    const memory = await idleMemoryOf(proc.child.pid, /src\/server\.ts/);
+    const memory = await idleMemoryOf(proc.child.pid, /src\/server\.(ts|js)/);
     // The server itself stops on SIGTERM and its launchers exit with it.
     for (const pid of processTree(proc.child.pid!).reverse()) process.kill(pid, 'SIGTERM');
     await proc.stop();
