@@ -213,6 +213,9 @@ function workload(g: GeneratedRegistry, r: Rng, count: number, seen: Set<string>
   };
 }
 
+/** Numbers every benchmark write's owner, so a write (or a retried measurement's) always changes something. */
+let writeSerial = 0;
+
 /** Records one change set (a platform re-verified) beside the running server; returns the new version. */
 async function newVersion(database: BenchDatabase, g: GeneratedRegistry, r: Rng): Promise<number> {
   const store = await database.open();
@@ -256,7 +259,7 @@ async function measureWrites(database: BenchDatabase, g: GeneratedRegistry, r: R
           request: { method: 'POST', route: '/v1/admin/changes', ip: null },
         },
         `Re-verified (write benchmark ${i})`,
-        [{ op: 'patch', slug: r.pick(g.slugs), patch: { owner: `Bench Owner, re-verified ${i}` } }],
+        [{ op: 'patch', slug: r.pick(g.slugs), patch: { owner: `Bench Owner, re-verified ${++writeSerial}` } }],
       );
       if (result.version === null) throw new Error('a benchmark write changed nothing');
       samples.push(performance.now() - t);
