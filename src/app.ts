@@ -113,6 +113,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     exportCacheBytes: config.EXPORT_CACHE_MAX_BYTES,
     exportBuilds: config.EXPORT_BUILD_CONCURRENCY,
     cursorSecret: config.CURSOR_SECRET,
+    caches: { documentBytes: config.DOCUMENT_CACHE_MAX_BYTES, derivedBytes: config.DERIVED_CACHE_MAX_BYTES },
   });
   try {
     const filled = await services.writes.backfillDerived();

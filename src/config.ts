@@ -91,6 +91,34 @@ const ConfigSchema = z.object({
     .int()
     .min(65_536)
     .default(8 * 1_048_576),
+  /**
+   * Parsed platform documents an instance keeps (an LRU keyed by platform and version, for platform
+   * records, opt-out answers and history), bounded by the bytes of their JSON text; the parsed objects
+   * take about 1.3× that in the heap.
+   */
+  DOCUMENT_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(4 * 1_048_576),
+  /**
+   * Parsed derived columns (list summaries and opt-out inputs, a few hundred bytes each, read by
+   * lists) an instance keeps, bounded by their JSON text's bytes; parsed, about 1.4–1.8× that.
+   */
+  DERIVED_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(2 * 1_048_576),
+  /**
+   * SQLite's page cache per connection (an instance has two: reads and writes); pages beyond it come
+   * from the operating system's file cache. better-sqlite3's own default is 16 MiB.
+   */
+  SQLITE_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(4 * 1_048_576),
   /** Export responses one instance sends at once; more get 503 with Retry-After. */
   EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   /**

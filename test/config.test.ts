@@ -15,6 +15,10 @@ describe('config', () => {
       REQUEST_TIMEOUT_MS: 15_000,
       KEEP_ALIVE_TIMEOUT_MS: 72_000,
       CONNECTION_TIMEOUT_MS: 120_000,
+      DOCUMENT_CACHE_MAX_BYTES: 4 * 1_048_576,
+      DERIVED_CACHE_MAX_BYTES: 2 * 1_048_576,
+      SQLITE_CACHE_MAX_BYTES: 4 * 1_048_576,
+      RESPONSE_CACHE_MAX_BYTES: 8 * 1_048_576,
     });
     expect(loadConfig({ PUBLIC_URL: 'https://example.org/registry/' }).PUBLIC_URL).toBe('https://example.org/registry');
   });
@@ -31,6 +35,9 @@ describe('config', () => {
     expect(loadConfig({ HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '90000' }).HEADERS_TIMEOUT_MS).toBe(60_000);
     expect(() => loadConfig({ PUBLIC_URL: 'ftp://example.org' })).toThrow(/PUBLIC_URL/);
     expect(() => loadConfig({ PUBLIC_URL: 'https://example.org/?a=1' })).toThrow(/PUBLIC_URL/);
+    expect(() => loadConfig({ DOCUMENT_CACHE_MAX_BYTES: '-1' })).toThrow(/DOCUMENT_CACHE_MAX_BYTES/);
+    expect(() => loadConfig({ DERIVED_CACHE_MAX_BYTES: 'lots' })).toThrow(/DERIVED_CACHE_MAX_BYTES/);
+    expect(() => loadConfig({ SQLITE_CACHE_MAX_BYTES: '1024' })).toThrow(/SQLITE_CACHE_MAX_BYTES/);
   });
 
   it('parses TRUST_PROXY as a boolean, hop count or address list', () => {

@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { devicesColumn, devicesOf, eventItemsOf, listSummaryOf, patchTouchesEvents, resolutionInputOf } from '../domain/summaries.js';
+import { timelineKey } from '../domain/timeline.js';
 import type { PlatformDocument } from '../schemas/platform.js';
 import type {
   ApiKeyRow,
@@ -243,8 +244,10 @@ export class DrizzleRegistry implements UnitOfWork {
 
   async timeline(query: TimelineQuery) {
     const e = this.t.platformEvents;
-    const select = this.db
-      .select({ sortDate: e.sortDate, body: e.body })
+    // Read in the order of an index that starts with the filter's equality (one platform's, one
+    // kind's, or the whole timeline's): each page is a range of it, however deep in the feed.
+    return this.db
+      .select({ timelineKey: e.timelineKey, body: e.body })
       .from(e)
       .where(
         and(
@@ -252,13 +255,13 @@ export class DrizzleRegistry implements UnitOfWork {
           or(isNull(e.untilVersion), gt(e.untilVersion, query.version)),
           query.slug !== undefined ? eq(e.slug, query.slug) : undefined,
           query.kind !== undefined ? eq(e.kind, query.kind) : undefined,
-          query.since !== undefined ? and(ne(e.sortDate, ''), gte(e.sortDate, query.since)) : undefined,
-          query.until !== undefined ? and(ne(e.sortDate, ''), lte(e.sortDate, query.until)) : undefined,
-          query.sortDate !== undefined ? eq(e.sortDate, query.sortDate) : undefined,
+          query.from !== undefined ? gte(e.timelineKey, query.from) : undefined,
+          query.before !== undefined ? lt(e.timelineKey, query.before) : undefined,
+          query.after !== undefined ? gt(e.timelineKey, query.after) : undefined,
         ),
       )
-      .orderBy(desc(e.sortDate));
-    return query.limit === undefined ? select : select.limit(query.limit);
+      .orderBy(asc(e.timelineKey))
+      .limit(query.limit);
   }
 
   async history(slug: string, version: number, beforeVersion: number, limit: number): Promise<HistoryRow[]> {
@@ -464,6 +467,7 @@ export class DrizzleRegistry implements UnitOfWork {
       eventId: item.id,
       kind: item.kind,
       sortDate: item.date ?? '',
+      timelineKey: timelineKey(item),
       fromVersion: version,
       untilVersion: null,
       body,

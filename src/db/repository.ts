@@ -83,12 +83,12 @@ export interface TimelineQuery {
   version: number;
   slug?: string;
   kind?: string;
-  since?: string;
-  until?: string;
-  /** Only entries dated exactly this day ('' for undated ones). */
-  sortDate?: string;
-  /** Rows to return, newest first; all when omitted. */
-  limit?: number;
+  /** Timeline keys (see domain/timeline.ts): only entries whose key is ≥ `from`, < `before`, > `after` (the previous page's last). */
+  from?: string;
+  before?: string;
+  after?: string;
+  /** Rows to return, in timeline order. */
+  limit: number;
 }
 
 export interface NewRevision {
@@ -137,8 +137,8 @@ export interface RegistryReads {
   hasSourceKindsToCheck(): Promise<boolean>;
   /** Documents (JSON text, as stored) of the platforms at a version, in slug order after `afterSlug`. */
   documentsPage(version: number, afterSlug: string, limit: number, recent?: boolean): Promise<{ slug: string; document: string }[]>;
-  /** Timeline entries in force at a version, newest first (by `sortDate`; ties in no set order). */
-  timeline(query: TimelineQuery): Promise<Pick<EventRow, 'sortDate' | 'body'>[]>;
+  /** Timeline entries in force at a version, in timeline order (by `timelineKey`). */
+  timeline(query: TimelineQuery): Promise<Pick<EventRow, 'timelineKey' | 'body'>[]>;
   /** Revisions of one platform at or before `version` and before `beforeVersion`, newest first. */
   history(slug: string, version: number, beforeVersion: number, limit: number): Promise<HistoryRow[]>;
   changesAfter(after: number, version: number, limit: number): Promise<ChangeSetRow[]>;

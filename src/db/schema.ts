@@ -88,7 +88,7 @@ export const platformRevisions = sqliteTable(
  * versions in which it stayed the same (`fromVersion` inclusive, `untilVersion` exclusive, null while
  * in force). A revision that changes a platform's events or sources closes its rows and opens new
  * ones; any other revision leaves them. So `GET /v1/events` at any version reads only the rows in
- * force then, newest first by `sortDate`, instead of every platform's document. Derived data: it is
+ * force then, in timeline order (`timelineKey`), instead of every platform's document. Derived data: it is
  * the one table whose rows are updated (closed), always in the revision's own transaction.
  */
 export const platformEvents = sqliteTable(
@@ -98,14 +98,24 @@ export const platformEvents = sqliteTable(
     slug: text('slug').notNull(),
     eventId: text('event_id').notNull(),
     kind: text('kind').notNull(),
-    /** The event's date (effective, else announced); '' when undated, so it sorts last on both engines. */
+    /** The event's date (effective, else announced); '' when undated. */
     sortDate: text('sort_date').notNull(),
+    /**
+     * The entry's place in the timeline: a string whose bytewise order is the timeline's (see
+     * domain/timeline.ts). Pages are read in its order, starting after the previous page's last key.
+     */
+    timelineKey: text('timeline_key').notNull().default(''),
     fromVersion: integer('from_version').notNull(),
     untilVersion: integer('until_version'),
     /** The entry exactly as the API shows it (JSON). */
     body: text('body').notNull(),
   },
-  (t) => [index('platform_events_sort_date').on(t.sortDate), index('platform_events_slug_open').on(t.slug, t.untilVersion)],
+  // One index per way the timeline is read: whole, one platform's, one kind's; each in timeline order.
+  (t) => [
+    index('platform_events_timeline').on(t.timelineKey),
+    index('platform_events_slug_timeline').on(t.slug, t.timelineKey),
+    index('platform_events_kind_timeline').on(t.kind, t.timelineKey),
+  ],
 );
 
 export const apiKeys = sqliteTable(

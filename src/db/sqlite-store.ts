@@ -8,7 +8,10 @@ import { type AnyDb, DrizzleRegistry } from './drizzle-registry.js';
 import type { Store, UnitOfWork, WebhookDeliveryRow } from './repository.js';
 import * as schema from './schema.js';
 
-function connect(path: string): Database.Database {
+/** SQLite's page cache per connection unless the configuration says otherwise (SQLITE_CACHE_MAX_BYTES). */
+const DEFAULT_CACHE_BYTES = 4 * 1_048_576;
+
+function connect(path: string, cacheBytes: number): Database.Database {
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   // WAL with synchronous = FULL fsyncs the log at every commit, so an acknowledged change set
@@ -17,10 +20,11 @@ function connect(path: string): Database.Database {
   sqlite.pragma('foreign_keys = ON');
   // Another process holding the write lock is waited for, up to 5 s, before a write fails.
   sqlite.pragma('busy_timeout = 5000');
-  // 4 MB of page cache per connection instead of better-sqlite3's 16 MB: the two connections' caches
-  // took up to 32 MB of RSS (bench:scale, 10 000 revisions: 181 → 165 MB after the reads, ~20 MB less
-  // after exports); pages beyond it come from the OS page cache.
-  sqlite.pragma('cache_size = -4096');
+  // 4 MiB of page cache per connection by default instead of better-sqlite3's 16 MiB: the two
+  // connections' caches took up to 32 MB of RSS (bench:scale, 10 000 revisions: 181 → 165 MB after
+  // the reads, ~20 MB less after exports); pages beyond it come from the OS page cache. A negative
+  // cache_size is in KiB.
+  sqlite.pragma(`cache_size = -${Math.max(64, Math.floor(cacheBytes / 1024))}`);
   return sqlite;
 }
 
@@ -39,16 +43,20 @@ export class SqliteStore extends DrizzleRegistry implements Store {
   /** The tail of this process's queue of writes: each one starts when the previous has settled. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    options: { cacheBytes?: number } = {},
+  ) {
+    const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
     if (path !== ':memory:') {
       mkdirSync(dirname(path), { recursive: true });
       // Created owner-only, like backups: the file holds key hashes and the audit log.
       if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
     }
-    const writer = connect(path);
+    const writer = connect(path, cacheBytes);
     const writerDb = drizzle({ client: writer, schema, casing: 'snake_case' }) as unknown as AnyDb;
     migrate(writerDb, { migrationsFolder: MIGRATIONS_DIR.sqlite });
-    const reader = path === ':memory:' ? writer : connect(path);
+    const reader = path === ':memory:' ? writer : connect(path, cacheBytes);
     super(drizzle({ client: reader, schema, casing: 'snake_case' }) as unknown as AnyDb);
     this.writer = writer;
     this.reader = reader;

@@ -114,11 +114,6 @@ export function eventItemsOf(doc: PlatformDocument): EventItem[] {
   }));
 }
 
-/** Timeline order: newest first (undated last), then platform, then event id. */
-export function compareEvents(a: EventItem, b: EventItem): number {
-  return (b.date ?? '').localeCompare(a.date ?? '') || a.platform.localeCompare(b.platform) || a.id.localeCompare(b.id);
-}
-
 /**
  * Whether a revision's patch can change its timeline entries: they are made of the events and the
  * sources only (and the slug, which never changes), so a patch touching neither leaves them as they were.

@@ -9,7 +9,7 @@ import { ExportService } from './export-service.js';
 import { HistoryService } from './history-service.js';
 import { KeyService } from './key-service.js';
 import { PlatformService } from './platform-service.js';
-import { RegistryReader } from './reader.js';
+import { type ReaderCaches, RegistryReader } from './reader.js';
 import { WebhookSubscriptionService } from './webhook-subscriptions.js';
 import type { TargetPolicy } from './webhook-target.js';
 import { WriteService } from './write-service.js';
@@ -39,10 +39,12 @@ export interface ServiceOptions {
   exportBuilds?: number;
   /** Signs list cursors; every instance behind one load balancer needs the same (see CURSOR_SECRET). */
   cursorSecret?: string;
+  /** Bytes of parsed documents and derived columns kept in memory (DOCUMENT_CACHE_MAX_BYTES, DERIVED_CACHE_MAX_BYTES). */
+  caches?: ReaderCaches;
 }
 
 export function createServices(store: Store, options: ServiceOptions = {}): Services {
-  const reader = new RegistryReader(store);
+  const reader = new RegistryReader(store, options.caches);
   const cursors = new CursorCodec(options.cursorSecret ?? DEVELOPMENT_CURSOR_SECRET);
   const history = new HistoryService(reader, cursors);
   const files = new ExportFiles(

@@ -4,10 +4,14 @@ import type { ListSummary } from '../domain/summaries.js';
 import { notFound, ProblemError } from '../errors.js';
 import type { PlatformDocument } from '../schemas/platform.js';
 
-/** Parsed documents kept in memory, bounded by the length of their JSON text (parsed objects take a few times that). */
-const MAX_PARSED_JSON_BYTES = 4 * 1024 * 1024;
-/** The same for the derived summary columns lists read (see `listSummary`). */
-const MAX_PARSED_DERIVED_BYTES = 2 * 1024 * 1024;
+export interface ReaderCaches {
+  /** Parsed documents kept in memory, bounded by the length of their JSON text (DOCUMENT_CACHE_MAX_BYTES). */
+  documentBytes?: number;
+  /** The same for the derived columns lists read (DERIVED_CACHE_MAX_BYTES; see `listSummary`). */
+  derivedBytes?: number;
+}
+
+const DEFAULT_CACHES = { documentBytes: 4 * 1024 * 1024, derivedBytes: 2 * 1024 * 1024 };
 
 /**
  * What every read needs: the version to answer at, the revision in force, and its parsed document.
@@ -16,21 +20,25 @@ const MAX_PARSED_DERIVED_BYTES = 2 * 1024 * 1024;
  * and the cache is only ever filled from committed reads (never inside a write transaction).
  */
 export class RegistryReader {
-  private readonly parsed = new LRUCache<string, { doc: PlatformDocument; bytes: number }>({
-    maxSize: MAX_PARSED_JSON_BYTES,
-    sizeCalculation: (entry) => Math.max(1, entry.bytes),
-  });
+  private readonly parsed: LRUCache<string, { doc: PlatformDocument; bytes: number }> | undefined;
 
   /** Parsed derived columns: small (a few hundred bytes each), so a budget keeps a large registry's lists warm. */
-  private readonly parsedDerived = new LRUCache<string, { value: unknown; bytes: number }>({
-    maxSize: MAX_PARSED_DERIVED_BYTES,
-    sizeCalculation: (entry) => Math.max(1, entry.bytes),
-  });
+  private readonly parsedDerived: LRUCache<string, { value: unknown; bytes: number }> | undefined;
 
   /** The head read that calls made since the last one began will share (see `currentVersion`). */
   private nextHead: Promise<number> | undefined;
 
-  constructor(readonly store: Store) {}
+  constructor(
+    readonly store: Store,
+    caches: ReaderCaches = {},
+  ) {
+    const { documentBytes, derivedBytes } = { ...DEFAULT_CACHES, ...caches };
+    // A budget of 0 keeps nothing (LRUCache needs a positive size).
+    const cache = <V extends { bytes: number }>(maxSize: number) =>
+      maxSize > 0 ? new LRUCache<string, V>({ maxSize, sizeCalculation: (entry) => Math.max(1, entry.bytes) }) : undefined;
+    this.parsed = cache(documentBytes);
+    this.parsedDerived = cache(derivedBytes);
+  }
 
   /**
    * The registry's current version, read from the store after this call, so it includes every
@@ -99,10 +107,10 @@ export class RegistryReader {
   /** Parsed document of a committed revision. */
   document(rev: RevisionRow): PlatformDocument {
     const key = `${rev.slug}@${rev.version}`;
-    const hit = this.parsed.get(key);
+    const hit = this.parsed?.get(key);
     if (hit) return hit.doc;
     const doc = JSON.parse(rev.document) as PlatformDocument;
-    this.parsed.set(key, { doc, bytes: rev.document.length });
+    this.parsed?.set(key, { doc, bytes: rev.document.length });
     return doc;
   }
 
@@ -117,10 +125,10 @@ export class RegistryReader {
   }
 
   private derived(key: string, text: string): unknown {
-    const hit = this.parsedDerived.get(key);
+    const hit = this.parsedDerived?.get(key);
     if (hit) return hit.value;
     const value = JSON.parse(text) as unknown;
-    this.parsedDerived.set(key, { value, bytes: text.length });
+    this.parsedDerived?.set(key, { value, bytes: text.length });
     return value;
   }
 
