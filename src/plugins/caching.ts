@@ -54,13 +54,13 @@ export function compress(body: Buffer, encoding: Encoding): Promise<Buffer> {
     : gzipAsync(body, { level: 6 });
 }
 
-/** Replies whose encoding was already chosen (from the cache): the onSend hook leaves them alone. */
-const negotiated = new WeakSet<FastifyReply>();
-
 /** Adds Accept-Encoding to Vary, keeping what another plugin put there. */
 function varyOnEncoding(reply: FastifyReply) {
-  negotiated.add(reply);
   const vary = reply.getHeader('vary');
+  if (vary === undefined) {
+    reply.header('vary', 'Accept-Encoding');
+    return;
+  }
   const current = Array.isArray(vary) ? vary.join(', ') : vary === undefined ? '' : String(vary);
   if (!/(^|,)\s*accept-encoding\s*(,|$)/i.test(current)) reply.header('vary', current ? `${current}, Accept-Encoding` : 'Accept-Encoding');
 }
@@ -72,6 +72,11 @@ export interface CacheOptions<T = unknown> {
 
 declare module 'fastify' {
   interface FastifyReply {
+    /**
+     * Set when the body comes from the response cache (`sendCached`, `sendCachedJson`), which already
+     * set its ETag, Cache-Control, Vary and encoding: the onSend hook only turns a revalidation into 304.
+     */
+    fromCache: boolean;
     /**
      * Sends a JSON body computed by `compute`, cached under `key` (which must determine the body),
      * with an ETag and Cache-Control; answers 304 when If-None-Match matches.
@@ -141,6 +146,7 @@ export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: 
   const send = async (reply: FastifyReply, key: string, pinned: boolean, contentType: string, produce: () => Promise<CachedBody>) => {
     const cached = entryOf(key, produce);
     const entry = cached instanceof Promise ? await cached : cached;
+    reply.fromCache = true;
     reply.header('cache-control', pinned ? IMMUTABLE : REVALIDATE).type(contentType);
     if (entry.body.length < COMPRESS_MIN_BYTES) return reply.header('etag', entry.etag).send(entry.body);
     varyOnEncoding(reply);
@@ -188,41 +194,46 @@ export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: 
     });
   });
 
+  app.decorateReply('fromCache', false);
+
   // Every successful GET gets an ETag (computed here when a route did not set one), is compressed
   // when a route did not do it from the cache (per request: these bodies are not cached), and
-  // becomes a 304 when the client already has it.
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload;
-    let etag = reply.getHeader('etag') as string | undefined;
-    const bytes = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : undefined;
-    if (!etag) {
-      if (bytes === undefined) return payload;
-      etag = etagOf(bytes);
-      reply.header('etag', etag);
-    }
-    if (!reply.getHeader('cache-control')) reply.header('cache-control', REVALIDATE);
-    let body = payload;
-    if (
-      bytes !== undefined &&
-      !negotiated.has(reply) &&
-      !reply.getHeader('content-encoding') &&
-      Buffer.byteLength(bytes) >= COMPRESS_MIN_BYTES
-    ) {
-      varyOnEncoding(reply);
-      const encoding = negotiateEncoding(request.headers['accept-encoding']);
-      if (encoding) {
-        etag = withEncoding(etag, encoding);
-        reply.header('etag', etag);
-        if (!matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
-          body = await compress(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes), encoding);
-          reply.header('content-encoding', encoding);
+  // becomes a 304 when the client already has it. A callback hook, not an async one: most responses
+  // come from the cache and need no more than the If-None-Match check, which then costs no promise.
+  app.addHook(
+    'onSend',
+    (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) => {
+      if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return done(null, payload);
+      let etag = reply.getHeader('etag') as string | undefined;
+      const bytes = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : undefined;
+      if (!reply.fromCache) {
+        if (!etag) {
+          if (bytes === undefined) return done(null, payload);
+          etag = etagOf(bytes);
+          reply.header('etag', etag);
+        }
+        if (!reply.getHeader('cache-control')) reply.header('cache-control', REVALIDATE);
+        if (bytes !== undefined && !reply.getHeader('content-encoding') && Buffer.byteLength(bytes) >= COMPRESS_MIN_BYTES) {
+          varyOnEncoding(reply);
+          const encoding = negotiateEncoding(request.headers['accept-encoding']);
+          if (encoding) {
+            etag = withEncoding(etag, encoding);
+            reply.header('etag', etag);
+            if (!matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
+              compress(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes), encoding).then((body) => {
+                reply.header('content-encoding', encoding);
+                done(null, body);
+              }, done);
+              return;
+            }
+          }
         }
       }
-    }
-    if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
-      reply.code(304).removeHeader('content-encoding');
-      return '';
-    }
-    return body;
-  });
+      if (etag !== undefined && matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
+        reply.code(304).removeHeader('content-encoding');
+        return done(null, '');
+      }
+      done(null, payload);
+    },
+  );
 });
