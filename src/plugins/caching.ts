@@ -81,7 +81,7 @@ declare module 'fastify' {
      * Sends a JSON body computed by `compute`, cached under `key` (which must determine the body),
      * with an ETag and Cache-Control; answers 304 when If-None-Match matches.
      */
-    sendCachedJson<T>(key: string, pinned: boolean, compute: () => T | Promise<T>, options?: CacheOptions<T>): Promise<FastifyReply>;
+    sendCachedJson<T>(key: string, pinned: boolean, compute: () => T | Promise<T>, options?: CacheOptions<T>): Sent;
     /** The same for a body already rendered as text of the given content type. */
     sendCached(
       key: string,
@@ -89,9 +89,12 @@ declare module 'fastify' {
       contentType: string,
       render: () => string | Promise<string>,
       options?: CacheOptions<string>,
-    ): Promise<FastifyReply>;
+    ): Sent;
   }
 }
+
+/** The reply, once sent: at once when the body was cached, later when it had to be produced. */
+type Sent = FastifyReply | Promise<FastifyReply>;
 
 /**
  * ETags and 304s are done here rather than with @fastify/etag (no longer a dependency): that plugin
@@ -143,9 +146,14 @@ export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: 
    * entry (`key|br`), compressed once from the identity entry and counted in the same byte budget, so a
    * hot or immutable response costs one compression, not one per request.
    */
-  const send = async (reply: FastifyReply, key: string, pinned: boolean, contentType: string, produce: () => Promise<CachedBody>) => {
+  const send = (reply: FastifyReply, key: string, pinned: boolean, contentType: string, produce: () => Promise<CachedBody>): Sent => {
     const cached = entryOf(key, produce);
-    const entry = cached instanceof Promise ? await cached : cached;
+    // A hit is answered at once, without a promise (most requests are hits).
+    return cached instanceof Promise
+      ? cached.then((entry) => sendEntry(reply, key, pinned, contentType, entry))
+      : sendEntry(reply, key, pinned, contentType, cached);
+  };
+  const sendEntry = (reply: FastifyReply, key: string, pinned: boolean, contentType: string, entry: CachedBody): Sent => {
     reply.fromCache = true;
     reply.header('cache-control', pinned ? IMMUTABLE : REVALIDATE).type(contentType);
     if (entry.body.length < COMPRESS_MIN_BYTES) return reply.header('etag', entry.etag).send(entry.body);
@@ -156,8 +164,8 @@ export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: 
     // A revalidation that will end in 304 needs no compressed body.
     if (matchesIfNoneMatch(reply.request.headers['if-none-match'], etag)) return reply.header('etag', etag).send(entry.body);
     const compressed = entryOf(`${key}|${encoding}`, async () => ({ body: await compress(entry.body, encoding), etag }));
-    const encoded = compressed instanceof Promise ? await compressed : compressed;
-    return reply.header('etag', encoded.etag).header('content-encoding', encoding).send(encoded.body);
+    const sendEncoded = (encoded: CachedBody) => reply.header('etag', encoded.etag).header('content-encoding', encoding).send(encoded.body);
+    return compressed instanceof Promise ? compressed.then(sendEncoded) : sendEncoded(compressed);
   };
   /** Unpooled, so a small body does not keep a shared 8 KB slab alive and the byte count is true. */
   const bytes = (text: string) => {
