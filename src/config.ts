@@ -4,6 +4,9 @@ import { z } from 'zod';
 export const DEVELOPMENT_CURSOR_SECRET = 'development-only: set CURSOR_SECRET in production';
 
 const Port = z.coerce.number().int().min(0).max(65535);
+const MiB = 1_048_576;
+/** A size in bytes, at least `min`. */
+const Bytes = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 
 const ConfigSchema = z.object({
   PORT: Port.default(3000),
@@ -75,50 +78,30 @@ const ConfigSchema = z.object({
    */
   EXPORT_DIR: z.string().min(1).optional(),
   /** Bytes of built exports kept on disk; the oldest are removed beyond it. */
-  EXPORT_CACHE_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1_048_576)
-    .default(512 * 1_048_576),
+  EXPORT_CACHE_MAX_BYTES: Bytes(MiB, 512 * MiB),
   /**
    * Bytes of serialised responses an instance keeps (an LRU keyed by URL and registry version). 8 MiB
    * rather than 16: with a write every 20 ms (npm run soak) each write makes the cached entries of
    * the previous version dead weight, and the server peaked at 204–206 MiB RSS with 16 against
    * 193–194 MiB with 8 (two runs each), at the same read rate.
    */
-  RESPONSE_CACHE_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(65_536)
-    .default(8 * 1_048_576),
+  RESPONSE_CACHE_MAX_BYTES: Bytes(65_536, 8 * MiB),
   /**
    * Parsed platform documents an instance keeps (an LRU keyed by platform and version, for platform
    * records, opt-out answers and history), bounded by the bytes of their JSON text; the parsed objects
    * take about 1.3× that in the heap.
    */
-  DOCUMENT_CACHE_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(4 * 1_048_576),
+  DOCUMENT_CACHE_MAX_BYTES: Bytes(0, 4 * MiB),
   /**
    * Parsed derived columns (list summaries and opt-out inputs, a few hundred bytes each, read by
    * lists) an instance keeps, bounded by their JSON text's bytes; parsed, about 1.4–1.8× that.
    */
-  DERIVED_CACHE_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(2 * 1_048_576),
+  DERIVED_CACHE_MAX_BYTES: Bytes(0, 2 * MiB),
   /**
    * SQLite's page cache per connection (an instance has two: reads and writes); pages beyond it come
    * from the operating system's file cache. better-sqlite3's own default is 16 MiB.
    */
-  SQLITE_CACHE_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(65_536)
-    .default(4 * 1_048_576),
+  SQLITE_CACHE_MAX_BYTES: Bytes(65_536, 4 * MiB),
   /** Export responses one instance sends at once; more get 503 with Retry-After. */
   EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   /**

@@ -136,6 +136,21 @@ describe('body size, headers, CORS', () => {
     });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET, HEAD');
+    expect(preflight.headers['access-control-max-age']).toBe('86400');
+    expect(preflight.headers['content-length']).toBe('0');
+    // The request headers a browser asks for are allowed, so the answer varies with them.
+    const withHeaders = await app.inject({
+      method: 'OPTIONS',
+      url: '/v1/platforms/linkedin',
+      headers: { origin: 'https://example.org', 'access-control-request-method': 'GET', 'access-control-request-headers': 'if-none-match' },
+    });
+    expect(withHeaders.statusCode).toBe(204);
+    expect(withHeaders.headers['access-control-allow-headers']).toBe('if-none-match');
+    expect(withHeaders.headers.vary).toBe('Access-Control-Request-Headers');
+    // Problems and pages are readable from other origins too.
+    for (const url of ['/v1/platforms/nope', '/no/such/path', '/'])
+      expect((await app.inject(url)).headers['access-control-allow-origin'], url).toBe('*');
     const admin = await app.inject({
       method: 'OPTIONS',
       url: '/v1/admin/changes',
@@ -149,6 +164,7 @@ describe('body size, headers, CORS', () => {
       payload: {},
     });
     expect(adminPost.headers['access-control-allow-origin']).toBeUndefined();
+    expect((await app.inject('/v1/admin/audit')).headers['access-control-allow-origin']).toBeUndefined();
   });
 });
 

@@ -56,13 +56,13 @@ export function compress(body: Buffer, encoding: Encoding): Promise<Buffer> {
     : gzipAsync(body, { level: 6 });
 }
 
-/** Replies whose encoding was already chosen (from the cache): the onSend hook leaves them alone. */
-const negotiated = new WeakSet<FastifyReply>();
-
 /** Adds Accept-Encoding to Vary, keeping what another plugin put there. */
 function varyOnEncoding(reply: FastifyReply) {
-  negotiated.add(reply);
   const vary = reply.getHeader('vary');
+  if (vary === undefined) {
+    reply.header('vary', 'Accept-Encoding');
+    return;
+  }
   const current = Array.isArray(vary) ? vary.join(', ') : vary === undefined ? '' : String(vary);
   if (!/(^|,)\s*accept-encoding\s*(,|$)/i.test(current)) reply.header('vary', current ? `${current}, Accept-Encoding` : 'Accept-Encoding');
 }
@@ -77,10 +77,15 @@ export interface CacheOptions<T = unknown> {
 declare module 'fastify' {
   interface FastifyReply {
     /**
+     * Set when the body comes from the response cache (`sendCached`, `sendCachedJson`), which already
+     * set its ETag, Cache-Control, Vary and encoding: the onSend hook only turns a revalidation into 304.
+     */
+    fromCache: boolean;
+    /**
      * Sends a JSON body computed by `compute`, cached under `key` (which must determine the body),
      * with an ETag and Cache-Control; answers 304 when If-None-Match matches.
      */
-    sendCachedJson<T>(key: string, pinned: boolean, compute: () => T | Promise<T>, options?: CacheOptions<T>): Promise<FastifyReply>;
+    sendCachedJson<T>(key: string, pinned: boolean, compute: () => T | Promise<T>, options?: CacheOptions<T>): Sent;
     /** The same for a body already rendered as text of the given content type. */
     sendCached(
       key: string,
@@ -88,9 +93,12 @@ declare module 'fastify' {
       contentType: string,
       render: () => string | Promise<string>,
       options?: CacheOptions<string>,
-    ): Promise<FastifyReply>;
+    ): Sent;
   }
 }
+
+/** The reply, once sent: at once when the body was cached, later when it had to be produced. */
+type Sent = FastifyReply | Promise<FastifyReply>;
 
 /**
  * ETags and 304s are done here rather than with @fastify/etag (no longer a dependency): that plugin
@@ -142,9 +150,15 @@ export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: 
    * entry (`key|br`), compressed once from the identity entry and counted in the same byte budget, so a
    * hot or immutable response costs one compression, not one per request.
    */
-  const send = async (reply: FastifyReply, key: string, pinned: boolean, contentType: string, produce: () => Promise<CachedBody>) => {
+  const send = (reply: FastifyReply, key: string, pinned: boolean, contentType: string, produce: () => Promise<CachedBody>): Sent => {
     const cached = entryOf(key, produce);
-    const entry = cached instanceof Promise ? await cached : cached;
+    // A hit is answered at once, without a promise (most requests are hits).
+    return cached instanceof Promise
+      ? cached.then((entry) => sendEntry(reply, key, pinned, contentType, entry))
+      : sendEntry(reply, key, pinned, contentType, cached);
+  };
+  const sendEntry = (reply: FastifyReply, key: string, pinned: boolean, contentType: string, entry: CachedBody): Sent => {
+    reply.fromCache = true;
     reply.header('cache-control', pinned ? IMMUTABLE : REVALIDATE).type(contentType);
     if (entry.headers) reply.headers(entry.headers);
     if (entry.body.length < COMPRESS_MIN_BYTES) return reply.header('etag', entry.etag).send(entry.body);
@@ -155,8 +169,8 @@ export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: 
     // A revalidation that will end in 304 needs no compressed body.
     if (matchesIfNoneMatch(reply.request.headers['if-none-match'], etag)) return reply.header('etag', etag).send(entry.body);
     const compressed = entryOf(`${key}|${encoding}`, async () => ({ body: await compress(entry.body, encoding), etag }));
-    const encoded = compressed instanceof Promise ? await compressed : compressed;
-    return reply.header('etag', encoded.etag).header('content-encoding', encoding).send(encoded.body);
+    const sendEncoded = (encoded: CachedBody) => reply.header('etag', encoded.etag).header('content-encoding', encoding).send(encoded.body);
+    return compressed instanceof Promise ? compressed.then(sendEncoded) : sendEncoded(compressed);
   };
   /** Unpooled, so a small body does not keep a shared 8 KB slab alive and the byte count is true. */
   const bytes = (text: string) => {
@@ -193,41 +207,46 @@ export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: 
     });
   });
 
+  app.decorateReply('fromCache', false);
+
   // Every successful GET gets an ETag (computed here when a route did not set one), is compressed
   // when a route did not do it from the cache (per request: these bodies are not cached), and
-  // becomes a 304 when the client already has it.
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload;
-    let etag = reply.getHeader('etag') as string | undefined;
-    const bytes = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : undefined;
-    if (!etag) {
-      if (bytes === undefined) return payload;
-      etag = etagOf(bytes);
-      reply.header('etag', etag);
-    }
-    if (!reply.getHeader('cache-control')) reply.header('cache-control', REVALIDATE);
-    let body = payload;
-    if (
-      bytes !== undefined &&
-      !negotiated.has(reply) &&
-      !reply.getHeader('content-encoding') &&
-      Buffer.byteLength(bytes) >= COMPRESS_MIN_BYTES
-    ) {
-      varyOnEncoding(reply);
-      const encoding = negotiateEncoding(request.headers['accept-encoding']);
-      if (encoding) {
-        etag = withEncoding(etag, encoding);
-        reply.header('etag', etag);
-        if (!matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
-          body = await compress(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes), encoding);
-          reply.header('content-encoding', encoding);
+  // becomes a 304 when the client already has it. A callback hook, not an async one: most responses
+  // come from the cache and need no more than the If-None-Match check, which then costs no promise.
+  app.addHook(
+    'onSend',
+    (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) => {
+      if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return done(null, payload);
+      let etag = reply.getHeader('etag') as string | undefined;
+      const bytes = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : undefined;
+      if (!reply.fromCache) {
+        if (!etag) {
+          if (bytes === undefined) return done(null, payload);
+          etag = etagOf(bytes);
+          reply.header('etag', etag);
+        }
+        if (!reply.getHeader('cache-control')) reply.header('cache-control', REVALIDATE);
+        if (bytes !== undefined && !reply.getHeader('content-encoding') && Buffer.byteLength(bytes) >= COMPRESS_MIN_BYTES) {
+          varyOnEncoding(reply);
+          const encoding = negotiateEncoding(request.headers['accept-encoding']);
+          if (encoding) {
+            etag = withEncoding(etag, encoding);
+            reply.header('etag', etag);
+            if (!matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
+              compress(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes), encoding).then((body) => {
+                reply.header('content-encoding', encoding);
+                done(null, body);
+              }, done);
+              return;
+            }
+          }
         }
       }
-    }
-    if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
-      reply.code(304).removeHeader('content-encoding');
-      return '';
-    }
-    return body;
-  });
+      if (etag !== undefined && matchesIfNoneMatch(request.headers['if-none-match'], etag)) {
+        reply.code(304).removeHeader('content-encoding');
+        return done(null, '');
+      }
+      done(null, payload);
+    },
+  );
 });
