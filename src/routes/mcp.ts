@@ -1,8 +1,6 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type ProblemCode, ProblemError } from '../errors.js';
-import { createMcpServer } from '../mcp/server.js';
 import { ok, problems } from './v1/common.js';
 
 /**
@@ -48,6 +46,24 @@ async function jsonRpcError(response: Response): Promise<{ code?: number; messag
 }
 
 /**
+ * The MCP SDK and this registry's MCP server, loaded on the first `POST /mcp` rather than at start:
+ * the SDK's modules cost about 150 ms of every cold start and a few MB of idle memory, for an
+ * endpoint many instances never serve. The first MCP request waits for them once.
+ */
+let runtime:
+  | Promise<{
+      createMcpServer: typeof import('../mcp/server.js').createMcpServer;
+      Transport: typeof import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js').WebStandardStreamableHTTPServerTransport;
+    }>
+  | undefined;
+const loadRuntime = () => {
+  runtime ??= Promise.all([import('../mcp/server.js'), import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js')]).then(
+    ([server, transport]) => ({ createMcpServer: server.createMcpServer, Transport: transport.WebStandardStreamableHTTPServerTransport }),
+  );
+  return runtime;
+};
+
+/**
  * `POST /mcp`: the registry's MCP server over Streamable HTTP, stateless. Each request builds a server
  * and a transport, answers with JSON (no SSE stream: every tool answers at once, and nothing is pushed
  * later), and keeps nothing: any instance behind a load balancer can answer any request, the same as
@@ -85,8 +101,9 @@ export const mcpRoutes: FastifyPluginAsyncZod<{ bodyLimit: number }> = async (ap
         if (typeof value === 'string') headers.set(name, value);
         else if (Array.isArray(value)) headers.set(name, value.join(', '));
       }
+      const { createMcpServer, Transport } = await loadRuntime();
       const server = createMcpServer(app.services, { publicUrl, onInternalError: (err) => request.log.error({ err }, 'MCP tool failed') });
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      const transport = new Transport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       try {
         await server.connect(transport);
         const response = await transport.handleRequest(new Request(`${publicUrl}/mcp`, { method: 'POST', headers }), {

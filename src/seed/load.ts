@@ -9,6 +9,9 @@ import { loadSeedDocuments, readSeedFiles, SEED_DIR } from './files.js';
  * lock, so two instances starting at once seed once).
  */
 export async function seedIfEmpty(writes: WriteService, dir = SEED_DIR): Promise<number | null> {
+  // A read first: an instance starting on a registry that has data reads no seed file (reading and
+  // validating the 90 files took about 120 ms of every start). `seed` checks again under the lock.
+  if (!(await writes.isEmpty())) return null;
   const documents = loadSeedDocuments(dir);
   return writes.seed(documents, `Initial load of ${documents.length} platforms from seed/`);
 }
@@ -20,8 +23,15 @@ export async function seedIfEmpty(writes: WriteService, dir = SEED_DIR): Promise
  * terms record, a regulator, the platform's own domain, else press), for editors to correct.
  */
 export async function migrateSourceKinds(writes: WriteService, dir = SEED_DIR): Promise<number | null> {
-  const known = new Map<string, SourceKind>();
-  for (const file of readSeedFiles(dir)) for (const s of file.document?.sources ?? []) known.set(s.url, s.kind);
+  // The seed's kinds are read only if a flagged document needs them, not at every start.
+  let known: Map<string, SourceKind> | undefined;
+  const kindOf = (url: string) => {
+    if (!known) {
+      known = new Map();
+      for (const file of readSeedFiles(dir)) for (const s of file.document?.sources ?? []) known.set(s.url, s.kind);
+    }
+    return known.get(url);
+  };
   return writes.migrateDocuments(
     'Data migration: every source says what it is (platform, regulator, court, terms_archive, press or other), taken from the seed where it cites the same URL, else guessed from its address; editors correct the guesses.',
     (doc) => {
@@ -29,7 +39,7 @@ export async function migrateSourceKinds(writes: WriteService, dir = SEED_DIR): 
       return {
         ...doc,
         sources: doc.sources.map((s) =>
-          s.kind !== undefined ? s : { ...s, kind: known.get(s.url) ?? guessSourceKind(s.url, doc.homepage) },
+          s.kind !== undefined ? s : { ...s, kind: kindOf(s.url) ?? guessSourceKind(s.url, doc.homepage) },
         ),
       };
     },

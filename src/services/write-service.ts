@@ -194,6 +194,11 @@ export class WriteService {
   }
 
   /** Loads an empty registry with `documents` as one change set; null when it already had data. */
+  /** Whether no version has been recorded yet (a read: no write lock is taken). */
+  async isEmpty(): Promise<boolean> {
+    return (await this.store.currentVersion()) === 0;
+  }
+
   async seed(documents: PlatformDocument[], message: string): Promise<number | null> {
     const version = await this.store.write(async (tx) => {
       const head = await tx.lockHead();
