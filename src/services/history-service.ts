@@ -35,6 +35,18 @@ export function changeEntry(cs: ChangeSetRow, revisions: PatchRow[] | { slug: st
 }
 
 /** History of one platform, diffs, and the change feed. */
+/** A change set without its patches, with the platforms it changed. */
+function summaryOf(cs: ChangeSetRow, slugs: Map<number, string[]>): ChangeSummary {
+  return {
+    version: cs.version,
+    recordedAt: cs.recordedAt,
+    author: cs.author,
+    message: cs.message,
+    revertOf: cs.revertOf,
+    platforms: slugs.get(cs.version) ?? [],
+  };
+}
+
 export class HistoryService {
   constructor(
     private readonly reader: RegistryReader,
@@ -102,14 +114,7 @@ export class HistoryService {
       ? (await store.history(opts.slug, current, Number.MAX_SAFE_INTEGER, opts.limit)).map((h) => h.changeSet)
       : (await store.changesAfter(Math.max(0, current - opts.limit), current, opts.limit)).reverse();
     const slugs = await store.slugsChangedIn(rows.map((cs) => cs.version));
-    return rows.map((cs) => ({
-      version: cs.version,
-      recordedAt: cs.recordedAt,
-      author: cs.author,
-      message: cs.message,
-      revertOf: cs.revertOf,
-      platforms: slugs.get(cs.version) ?? [],
-    }));
+    return rows.map((cs) => summaryOf(cs, slugs));
   }
 
   /**
@@ -122,14 +127,7 @@ export class HistoryService {
     const rows = await store.changesAfter(opts.after, version, opts.limit + 1);
     const page = rows.slice(0, opts.limit);
     const slugs = await store.slugsChangedIn(page.map((cs) => cs.version));
-    const data: ChangeSummary[] = page.map((cs) => ({
-      version: cs.version,
-      recordedAt: cs.recordedAt,
-      author: cs.author,
-      message: cs.message,
-      revertOf: cs.revertOf,
-      platforms: slugs.get(cs.version) ?? [],
-    }));
+    const data: ChangeSummary[] = page.map((cs) => summaryOf(cs, slugs));
     const last = data[data.length - 1];
     return { data, nextCursor: rows.length > opts.limit && last ? String(last.version) : null, asOf: { version, at: null } };
   }
