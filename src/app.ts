@@ -159,7 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
-  await app.register(cachingPlugin, { maxBytes: config.RESPONSE_CACHE_MAX_BYTES });
+  await app.register(cachingPlugin, { maxBytes: config.RESPONSE_CACHE_MAX_BYTES, head: () => services.reader.currentVersion() });
   await app.register(swaggerPlugin);
   await app.register(authPlugin, { keys: services.keys, failureLimit: config.AUTH_FAILURE_LIMIT });
 

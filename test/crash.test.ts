@@ -84,8 +84,11 @@ describe('crash safety', () => {
       expect(await server.exited).toBeNull(); // killed by a signal, no exit code
       expect(server.child.signalCode).toBe('SIGKILL');
       expect(acknowledged.length).toBeGreaterThanOrEqual(MIN_WRITES);
-      // Workers never pause between writes, so every worker but the one that pulled the trigger was mid-request.
-      expect(inFlight.size).toBe(WORKERS.length - 1);
+      // Workers never pause between writes, so the others were mid-request when the trigger was pulled;
+      // one whose response had already arrived whole (on a busy machine) finishes as acknowledged, so
+      // at least one write, and at most one per other worker, was in flight.
+      expect(inFlight.size).toBeGreaterThan(0);
+      expect(inFlight.size).toBeLessThanOrEqual(WORKERS.length - 1);
       // The process died with its log not checkpointed: recovery has to read the WAL.
       expect(existsSync(`${databasePath}-wal`)).toBe(true);
       expect(statSync(`${databasePath}-wal`).size).toBeGreaterThan(0);

@@ -38,9 +38,7 @@ export async function migrateSourceKinds(writes: WriteService, dir = SEED_DIR): 
       if (doc.sources.every((s) => s.kind !== undefined)) return undefined;
       return {
         ...doc,
-        sources: doc.sources.map((s) =>
-          s.kind !== undefined ? s : { ...s, kind: kindOf(s.url) ?? guessSourceKind(s.url, doc.homepage) },
-        ),
+        sources: doc.sources.map((s) => (s.kind !== undefined ? s : { ...s, kind: kindOf(s.url) ?? guessSourceKind(s.url, doc.homepage) })),
       };
     },
   );

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { todayUtc } from '../../domain/effective.js';
 import { PROBLEM_CODE_LIST, PROBLEM_CODES } from '../../errors.js';
+import { urlCacheKey } from '../../plugins/caching.js';
 import { Problem } from '../../schemas/responses.js';
 import type { Services } from '../../services/index.js';
 
@@ -59,17 +59,19 @@ export const READ_ERRORS = [400, 404, 429, 503] as const;
  * The registry's current version for this request, read once (`RegistryReader.currentVersion`) and
  * passed to the cache key and the service, so the request costs one head read, not one per step.
  */
-export function headOf(services: Services): Promise<number> {
-  return services.reader.currentVersion();
+export function headOf(services: Services, request: FastifyRequest): Promise<number> {
+  // The response cache read it for this request already when it looked the URL up (plugins/caching.ts).
+  return request.headVersion !== undefined ? Promise.resolve(request.headVersion) : services.reader.currentVersion();
 }
 
 /**
  * A response-cache key: the request URL (which carries every parameter), the current registry
  * version as the request read it (so a write never serves stale data) and today's date (the
- * default `at`).
+ * default `at`). A route whose body nothing else shapes says so (`byUrl`), and the cache then answers
+ * later GETs of the URL before validation (plugins/caching.ts).
  */
 export function cacheKey(request: FastifyRequest, head: number): string {
-  return `${request.url}|v${head}|d${todayUtc()}`;
+  return urlCacheKey(request.url, head);
 }
 
 export function isPinned(query: { version?: number }): boolean {

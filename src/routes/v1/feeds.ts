@@ -57,7 +57,7 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const head = await headOf(app.services);
+      const head = await headOf(app.services, request);
       return sendAtom(request, reply, 'AI-training opt-out registry: changes', '/v1/changes.atom', head, () =>
         history.summaries({ limit: FEED_SIZE }, head),
       );
@@ -79,7 +79,7 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { slug } = request.params;
-      const head = await headOf(app.services);
+      const head = await headOf(app.services, request);
       // 404 before rendering, so an unknown slug is never cached.
       if ((await platforms.revisionVersion(slug, head)) === undefined) throw notFound(`There is no platform "${slug}".`);
       return sendAtom(request, reply, `AI-training opt-out registry: ${slug}`, `/v1/platforms/${slug}/changes.atom`, head, () =>

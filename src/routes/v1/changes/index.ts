@@ -26,9 +26,12 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const head = await headOf(app.services);
-      return reply.sendCachedJson(cacheKey(request, head), false, () =>
-        app.services.history.changes({ after: changeFeedStart(request.query), limit: request.query.limit }, head),
+      const head = await headOf(app.services, request);
+      return reply.sendCachedJson(
+        cacheKey(request, head),
+        false,
+        () => app.services.history.changes({ after: changeFeedStart(request.query), limit: request.query.limit }, head),
+        { byUrl: true },
       );
     },
   );

@@ -18,8 +18,10 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const head = await headOf(app.services);
-      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query), () => app.services.events.events(request.query, head));
+      const head = await headOf(app.services, request);
+      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query), () => app.services.events.events(request.query, head), {
+        byUrl: true,
+      });
     },
   );
 };

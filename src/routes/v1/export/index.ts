@@ -37,7 +37,7 @@ export const exportRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, typedReply) => {
       // The body is a stream, which the 200 schema's type cannot describe (it documents what it carries).
       const reply = typedReply as unknown as FastifyReply;
-      const { version, current } = await app.services.reader.resolve(request.query.version);
+      const { version, current } = await app.services.reader.resolve(request.query.version, request.headVersion);
       // Derived from the version (what the content is); a compressed body is another representation,
       // so it carries the encoding suffix every compressed response does (compared without it).
       const encoding = negotiateEncoding(request.headers['accept-encoding']);

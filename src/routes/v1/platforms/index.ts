@@ -26,9 +26,12 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const head = await headOf(app.services);
-      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query) && request.query.at !== undefined, () =>
-        platforms.list(request.query, head),
+      const head = await headOf(app.services, request);
+      return reply.sendCachedJson(
+        cacheKey(request, head),
+        isPinned(request.query) && request.query.at !== undefined,
+        () => platforms.list(request.query, head),
+        { byUrl: true },
       );
     },
   );
@@ -49,12 +52,12 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const head = await headOf(app.services);
+      const head = await headOf(app.services, request);
       return reply.sendCachedJson(
         cacheKey(request, head),
         isPinned(request.query),
         () => platforms.get(request.params.slug, request.query, head),
-        { etag: (record) => platformEtag(record.slug, record.revision.version, record.at) },
+        { etag: (record) => platformEtag(record.slug, record.revision.version, record.at), byUrl: true },
       );
     },
   );
@@ -75,7 +78,7 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const head = await headOf(app.services);
+      const head = await headOf(app.services, request);
       // The answer depends on Accept-Language (unless `lang` is given): its ranges are part of the key.
       const languages = preferredLanguages(request.headers['accept-language'], request.query.lang);
       reply.header('vary', 'Accept-Language');
@@ -103,9 +106,14 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const head = await headOf(app.services);
-      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query), () =>
-        history.history(request.params.slug, request.query, head),
+      const head = await headOf(app.services, request);
+      return reply.sendCachedJson(
+        cacheKey(request, head),
+        isPinned(request.query),
+        () => history.history(request.params.slug, request.query, head),
+        {
+          byUrl: true,
+        },
       );
     },
   );
@@ -127,9 +135,14 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const head = await headOf(app.services);
-      return reply.sendCachedJson(cacheKey(request, head), true, () =>
-        history.diff(request.params.slug, request.query.from, request.query.to, head),
+      const head = await headOf(app.services, request);
+      return reply.sendCachedJson(
+        cacheKey(request, head),
+        true,
+        () => history.diff(request.params.slug, request.query.from, request.query.to, head),
+        {
+          byUrl: true,
+        },
       );
     },
   );

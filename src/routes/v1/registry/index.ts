@@ -18,8 +18,8 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const head = await headOf(app.services);
-      return reply.sendCachedJson(cacheKey(request, head), false, () => app.services.exports.info(head));
+      const head = await headOf(app.services, request);
+      return reply.sendCachedJson(cacheKey(request, head), false, () => app.services.exports.info(head), { byUrl: true });
     },
   );
 };
