@@ -494,11 +494,20 @@ runMain(async () => {
       measured: `${p.medianRatio.toFixed(2)}× (${p.pairs.length} pairs)`,
       met: p.medianRatio >= 0.9,
     })),
+    // The same comparison where the bare server sends the same bytes on the wire, headers included
+    // (security, CORS, caching: what the API's contract requires of every response), so the ratio is
+    // the registry's own work; the targets above also charge it for writing those headers.
     {
-      target: `platform GET vs bare, interleaved pairs, ${withHeaders.logging} (for information)`,
-      goal: '—',
+      target: `platform GET vs bare, interleaved pairs, ${withHeaders.logging}`,
+      goal: '≥ 0.9× (median)',
       measured: `${withHeaders.medianRatio.toFixed(2)}× (${withHeaders.pairs.length} pairs)`,
-      met: null,
+      met: withHeaders.medianRatio >= 0.9,
+    },
+    {
+      target: `server CPU per platform GET, registry ÷ bare, ${withHeaders.logging}`,
+      goal: '≤ 1.2× (median)',
+      measured: `${withHeaders.cpu.medianRatio.toFixed(2)}× (${withHeaders.cpu.registryUs} ÷ ${withHeaders.cpu.bareUs} µs)`,
+      met: withHeaders.cpu.medianRatio <= 1.2,
     },
     ...paired.map((p) => ({
       target: `server CPU per platform GET, registry ÷ bare, ${p.logging}`,
