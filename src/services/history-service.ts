@@ -20,14 +20,17 @@ export function changeEtag(version: number): string {
   return `"change.${version}.r1"`;
 }
 
+/** A change set without its patches, with the platforms it changed. */
+function summaryOf(cs: ChangeSetRow, platforms: string[]): ChangeSummary {
+  return { version: cs.version, recordedAt: cs.recordedAt, author: cs.author, message: cs.message, revertOf: cs.revertOf, platforms };
+}
+
 export function changeEntry(cs: ChangeSetRow, revisions: PatchRow[] | { slug: string; patch: JsonPatch }[]): ChangeEntry {
   return {
-    version: cs.version,
-    recordedAt: cs.recordedAt,
-    author: cs.author,
-    message: cs.message,
-    revertOf: cs.revertOf,
-    platforms: revisions.map((r) => r.slug),
+    ...summaryOf(
+      cs,
+      revisions.map((r) => r.slug),
+    ),
     patch: revisions.flatMap((r) =>
       prefixPatch(r.slug, typeof r.patch === 'string' ? (JSON.parse(r.patch) as JsonPatch) : r.patch),
     ) as ChangeEntry['patch'],
@@ -35,18 +38,6 @@ export function changeEntry(cs: ChangeSetRow, revisions: PatchRow[] | { slug: st
 }
 
 /** History of one platform, diffs, and the change feed. */
-/** A change set without its patches, with the platforms it changed. */
-function summaryOf(cs: ChangeSetRow, slugs: Map<number, string[]>): ChangeSummary {
-  return {
-    version: cs.version,
-    recordedAt: cs.recordedAt,
-    author: cs.author,
-    message: cs.message,
-    revertOf: cs.revertOf,
-    platforms: slugs.get(cs.version) ?? [],
-  };
-}
-
 export class HistoryService {
   constructor(
     private readonly reader: RegistryReader,
@@ -114,7 +105,7 @@ export class HistoryService {
       ? (await store.history(opts.slug, current, Number.MAX_SAFE_INTEGER, opts.limit)).map((h) => h.changeSet)
       : (await store.changesAfter(Math.max(0, current - opts.limit), current, opts.limit)).reverse();
     const slugs = await store.slugsChangedIn(rows.map((cs) => cs.version));
-    return rows.map((cs) => summaryOf(cs, slugs));
+    return rows.map((cs) => summaryOf(cs, slugs.get(cs.version) ?? []));
   }
 
   /**
@@ -127,7 +118,7 @@ export class HistoryService {
     const rows = await store.changesAfter(opts.after, version, opts.limit + 1);
     const page = rows.slice(0, opts.limit);
     const slugs = await store.slugsChangedIn(page.map((cs) => cs.version));
-    const data: ChangeSummary[] = page.map((cs) => summaryOf(cs, slugs));
+    const data: ChangeSummary[] = page.map((cs) => summaryOf(cs, slugs.get(cs.version) ?? []));
     const last = data[data.length - 1];
     return { data, nextCursor: rows.length > opts.limit && last ? String(last.version) : null, asOf: { version, at: null } };
   }
