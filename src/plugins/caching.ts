@@ -33,6 +33,12 @@ export function urlCacheKey(url: string, head: number): string {
   return `${url}|v${head}|d${todayUtc()}`;
 }
 
+/** Whether `key` is the URL key of this request on a `byUrl` route (and so may answer it early). */
+function isUrlKey(request: FastifyRequest, key: string): boolean {
+  if (request.routeOptions.config.byUrl !== true || !key.startsWith(`${request.url}|v`)) return false;
+  return /^\d+\|d\d{4}-\d{2}-\d{2}$/.test(key.slice(request.url.length + 2));
+}
+
 export function etagOf(body: string | Buffer): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;
 }
@@ -88,16 +94,18 @@ export interface CacheOptions<T = unknown> {
   etag?: (value: T) => string;
   /** Headers that depend on the content (e.g. Content-Language), kept with the cached body. */
   headers?: (value: T) => Record<string, string>;
-  /**
-   * The key is `urlCacheKey(request.url, head)` and nothing but the URL, the head version and the day
-   * shapes the body (no request header, no credentials): a later GET of the same URL may then be
-   * answered from the cache as soon as it arrives, skipping validation and the handler, which would
-   * produce the same bytes.
-   */
-  byUrl?: boolean;
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route's body is determined by the request URL, the head version and the day alone (no
+     * request header, no credentials) and it caches it under `urlCacheKey(request.url, head)`: a later
+     * GET of the same URL may then be answered from the cache as soon as it arrives, before validation
+     * and the handler, which would produce the same bytes. Only such routes read the head that early.
+     */
+    byUrl?: boolean;
+  }
   interface FastifyRequest {
     /** The registry version read for this request when the response cache looked its URL up. */
     headVersion: number | undefined;
@@ -234,28 +242,38 @@ export const cachingPlugin = fp(async (app: FastifyInstance, opts: { maxBytes?: 
         body,
         etag: options?.etag ? options.etag(value) : etagOf(body),
         headers: options?.headers?.(value),
-        byUrl: options?.byUrl ? { pinned, contentType: JSON_TYPE } : undefined,
+        byUrl: isUrlKey(this.request, key) ? { pinned, contentType: JSON_TYPE } : undefined,
       };
     });
   });
 
-  // GETs of a URL whose body is cached (by a route that said the URL determines it) are answered
-  // here, after the security hooks (headers, rate limit, load shedding) and before validation and
-  // the handler, which would produce the same bytes: a cached platform GET costs less this way. A
-  // miss costs a map lookup, and the route uses the head read here (`request.headVersion`). Only the
-  // public API's GETs are looked up (the page, the documents and admin reads never use this path).
+  // GETs of routes whose body the URL determines (`config.byUrl`) are looked up here, after the
+  // security hooks (headers, rate limit, load shedding) and before validation and the handler, which
+  // would produce the same bytes: a cached platform GET costs less this way. A miss costs a map
+  // lookup, and the route then uses the head read here (`request.headVersion`). Other requests (other
+  // routes, unknown paths, HEAD) are not touched and read no head here.
   const { head } = opts;
   if (head) {
     app.decorateRequest('headVersion', undefined);
+    /** An error after the cached headers were set (a failed compression): the problem must not carry them. */
+    const fail = (reply: FastifyReply, error: unknown) => {
+      if (reply.sent) return reply.log.error({ err: error }, 'response cache: answering a cached URL failed');
+      reply.removeHeader('etag').removeHeader('vary').removeHeader('content-encoding');
+      reply.send(error);
+    };
     app.addHook('onRequest', (request, reply, done) => {
-      if (request.method !== 'GET' || !request.url.startsWith('/v1/') || request.url.startsWith('/v1/admin')) return done();
+      if (request.method !== 'GET' || request.routeOptions.config.byUrl !== true) return done();
       head().then((version) => {
         request.headVersion = version;
         const key = urlCacheKey(request.url, version);
         const entry = cache.get(key);
         if (entry?.byUrl === undefined) return done();
-        const sent = sendEntry(reply, key, entry.byUrl.pinned, entry.byUrl.contentType, entry);
-        if (sent instanceof Promise) sent.catch((error: Error) => reply.send(error));
+        try {
+          const sent = sendEntry(reply, key, entry.byUrl.pinned, entry.byUrl.contentType, entry);
+          if (sent instanceof Promise) sent.catch((error: unknown) => fail(reply, error));
+        } catch (error) {
+          fail(reply, error);
+        }
       }, done);
     });
   }

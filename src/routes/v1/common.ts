@@ -67,7 +67,7 @@ export function headOf(services: Services, request: FastifyRequest): Promise<num
 /**
  * A response-cache key: the request URL (which carries every parameter), the current registry
  * version as the request read it (so a write never serves stale data) and today's date (the
- * default `at`). A route whose body nothing else shapes says so (`byUrl`), and the cache then answers
+ * default `at`). A route whose body nothing else shapes says so (`config: { byUrl: true }`), and the cache then answers
  * later GETs of the URL before validation (plugins/caching.ts).
  */
 export function cacheKey(request: FastifyRequest, head: number): string {

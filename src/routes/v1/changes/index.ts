@@ -12,6 +12,7 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/',
     {
+      config: { byUrl: true },
       schema: {
         operationId: 'listChanges',
         summary: 'The change feed',
@@ -27,11 +28,8 @@ export const changeRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const head = await headOf(app.services, request);
-      return reply.sendCachedJson(
-        cacheKey(request, head),
-        false,
-        () => app.services.history.changes({ after: changeFeedStart(request.query), limit: request.query.limit }, head),
-        { byUrl: true },
+      return reply.sendCachedJson(cacheKey(request, head), false, () =>
+        app.services.history.changes({ after: changeFeedStart(request.query), limit: request.query.limit }, head),
       );
     },
   );

@@ -7,6 +7,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/',
     {
+      config: { byUrl: true },
       schema: {
         operationId: 'listEvents',
         summary: 'Policy timeline across platforms',
@@ -19,9 +20,7 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const head = await headOf(app.services, request);
-      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query), () => app.services.events.events(request.query, head), {
-        byUrl: true,
-      });
+      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query), () => app.services.events.events(request.query, head));
     },
   );
 };

@@ -14,6 +14,7 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/',
     {
+      config: { byUrl: true },
       schema: {
         operationId: 'listPlatforms',
         summary: 'List platforms',
@@ -27,11 +28,8 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const head = await headOf(app.services, request);
-      return reply.sendCachedJson(
-        cacheKey(request, head),
-        isPinned(request.query) && request.query.at !== undefined,
-        () => platforms.list(request.query, head),
-        { byUrl: true },
+      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query) && request.query.at !== undefined, () =>
+        platforms.list(request.query, head),
       );
     },
   );
@@ -39,6 +37,7 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:slug',
     {
+      config: { byUrl: true },
       schema: {
         operationId: 'getPlatform',
         summary: 'Get a platform’s full record',
@@ -57,7 +56,7 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
         cacheKey(request, head),
         isPinned(request.query),
         () => platforms.get(request.params.slug, request.query, head),
-        { etag: (record) => platformEtag(record.slug, record.revision.version, record.at), byUrl: true },
+        { etag: (record) => platformEtag(record.slug, record.revision.version, record.at) },
       );
     },
   );
@@ -94,6 +93,7 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:slug/history',
     {
+      config: { byUrl: true },
       schema: {
         operationId: 'getPlatformHistory',
         summary: 'Change sets that touched a platform',
@@ -107,13 +107,8 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const head = await headOf(app.services, request);
-      return reply.sendCachedJson(
-        cacheKey(request, head),
-        isPinned(request.query),
-        () => history.history(request.params.slug, request.query, head),
-        {
-          byUrl: true,
-        },
+      return reply.sendCachedJson(cacheKey(request, head), isPinned(request.query), () =>
+        history.history(request.params.slug, request.query, head),
       );
     },
   );
@@ -121,6 +116,7 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:slug/diff',
     {
+      config: { byUrl: true },
       schema: {
         operationId: 'diffPlatform',
         summary: 'Diff a platform between two registry versions',
@@ -136,13 +132,8 @@ export const platformRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const head = await headOf(app.services, request);
-      return reply.sendCachedJson(
-        cacheKey(request, head),
-        true,
-        () => history.diff(request.params.slug, request.query.from, request.query.to, head),
-        {
-          byUrl: true,
-        },
+      return reply.sendCachedJson(cacheKey(request, head), true, () =>
+        history.diff(request.params.slug, request.query.from, request.query.to, head),
       );
     },
   );

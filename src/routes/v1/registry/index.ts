@@ -6,6 +6,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/',
     {
+      config: { byUrl: true },
       schema: {
         operationId: 'getRegistry',
         summary: 'Current version, counts, last change and data licence',
@@ -19,7 +20,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const head = await headOf(app.services, request);
-      return reply.sendCachedJson(cacheKey(request, head), false, () => app.services.exports.info(head), { byUrl: true });
+      return reply.sendCachedJson(cacheKey(request, head), false, () => app.services.exports.info(head));
     },
   );
 };
